@@ -30,7 +30,7 @@ from llamastack.annotations.v1 import annotations_pb2 as llamastack_dot_annotati
 from llamastack.common.v1 import common_pb2 as llamastack_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)llamastack/datasets/v1beta/datasets.proto\x12\x1allamastack.datasets.v1beta\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a!llamastack/common/v1/common.proto\"C\n\x0eRowsDataSource\x12\x31\n\x04rows\x18\x01 \x03(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02R\x04rows\"\'\n\rURIDataSource\x12\x16\n\x03uri\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x03uri\"\xa1\x01\n\nDataSource\x12=\n\x03uri\x18\x01 \x01(\x0b\x32).llamastack.datasets.v1beta.URIDataSourceH\x00R\x03uri\x12@\n\x04rows\x18\x02 \x01(\x0b\x32*.llamastack.datasets.v1beta.RowsDataSourceH\x00R\x04rowsB\x12\n\x06source\x12\x08\xca\xf3\x18\x04type\"\x90\x03\n\x07\x44\x61taset\x12\x1e\n\nidentifier\x18\x01 \x01(\tR\nidentifier\x12\x37\n\x14provider_resource_id\x18\x02 \x01(\tH\x00R\x14provider_resource_id\x88\x01\x01\x12 \n\x0bprovider_id\x18\x03 \x01(\tR\x0bprovider_id\x12\x36\n\x04type\x18\x04 \x01(\x0e\x32\".llamastack.common.v1.ResourceTypeR\x04type\x12\x44\n\x07purpose\x18\x05 \x01(\x0e\x32*.llamastack.datasets.v1beta.DatasetPurposeR\x07purpose\x12>\n\x06source\x18\x06 \x01(\x0b\x32&.llamastack.datasets.v1beta.DataSourceR\x06source\x12\x33\n\x08metadata\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x17\n\x15_provider_resource_id\"\x15\n\x13ListDatasetsRequest\"O\n\x14ListDatasetsResponse\x12\x37\n\x04\x64\x61ta\x18\x01 \x03(\x0b\x32#.llamastack.datasets.v1beta.DatasetR\x04\x64\x61ta\"\x93\x02\n\x16RegisterDatasetRequest\x12J\n\x07purpose\x18\x01 \x01(\x0e\x32*.llamastack.datasets.v1beta.DatasetPurposeB\x04\xe2\x41\x01\x02R\x07purpose\x12\x44\n\x06source\x18\x02 \x01(\x0b\x32&.llamastack.datasets.v1beta.DataSourceB\x04\xe2\x41\x01\x02R\x06source\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12#\n\ndataset_id\x18\x04 \x01(\tH\x00R\ndataset_id\x88\x01\x01\x42\r\n\x0b_dataset_id\"9\n\x11GetDatasetRequest\x12$\n\ndataset_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ndataset_id\"@\n\x18UnregisterDatasetRequest\x12$\n\ndataset_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ndataset_id*\x81\x02\n\x0e\x44\x61tasetPurpose\x12\x1f\n\x1b\x44\x41TASET_PURPOSE_UNSPECIFIED\x10\x00\x12\x46\n&DATASET_PURPOSE_POST_TRAINING_MESSAGES\x10\x01\x1a\x1a\xe2\xf3\x18\x16post-training/messages\x12\x42\n$DATASET_PURPOSE_EVAL_QUESTION_ANSWER\x10\x02\x1a\x18\xe2\xf3\x18\x14\x65val/question-answer\x12\x42\n$DATASET_PURPOSE_EVAL_MESSAGES_ANSWER\x10\x03\x1a\x18\xe2\xf3\x18\x14\x65val/messages-answer2\x9b\x05\n\x0f\x44\x61tasetsService\x12\x9b\x01\n\x0cListDatasets\x12/.llamastack.datasets.v1beta.ListDatasetsRequest\x1a\x30.llamastack.datasets.v1beta.ListDatasetsResponse\"(\x82\xd3\xe4\x93\x02\"\x12\x10/v1beta/datasetsZ\x0e\x12\x0c/v1/datasets\x12\x9a\x01\n\x0fRegisterDataset\x12\x32.llamastack.datasets.v1beta.RegisterDatasetRequest\x1a#.llamastack.datasets.v1beta.Dataset\".\x82\xd3\xe4\x93\x02(\"\x10/v1beta/datasets:\x01*Z\x11\"\x0c/v1/datasets:\x01*\x12\xa4\x01\n\nGetDataset\x12-.llamastack.datasets.v1beta.GetDatasetRequest\x1a#.llamastack.datasets.v1beta.Dataset\"B\x82\xd3\xe4\x93\x02<\x12\x1d/v1beta/datasets/{dataset_id}Z\x1b\x12\x19/v1/datasets/{dataset_id}\x12\xa5\x01\n\x11UnregisterDataset\x12\x34.llamastack.datasets.v1beta.UnregisterDatasetRequest\x1a\x16.google.protobuf.Empty\"B\x82\xd3\xe4\x93\x02<*\x1d/v1beta/datasets/{dataset_id}Z\x1b*\x19/v1/datasets/{dataset_id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)llamastack/datasets/v1beta/datasets.proto\x12\x1allamastack.datasets.v1beta\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a!llamastack/common/v1/common.proto\"W\n\x0eRowsDataSource\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x31\n\x04rows\x18\x01 \x03(\x0b\x32\x17.google.protobuf.StructB\x04\xe2\x41\x01\x02R\x04rows\";\n\rURIDataSource\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x16\n\x03uri\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x03uri\"\xa1\x01\n\nDataSource\x12=\n\x03uri\x18\x01 \x01(\x0b\x32).llamastack.datasets.v1beta.URIDataSourceH\x00R\x03uri\x12@\n\x04rows\x18\x02 \x01(\x0b\x32*.llamastack.datasets.v1beta.RowsDataSourceH\x00R\x04rowsB\x12\n\x06source\x12\x08\xca\xf3\x18\x04type\"\x90\x03\n\x07\x44\x61taset\x12\x1e\n\nidentifier\x18\x01 \x01(\tR\nidentifier\x12\x37\n\x14provider_resource_id\x18\x02 \x01(\tH\x00R\x14provider_resource_id\x88\x01\x01\x12 \n\x0bprovider_id\x18\x03 \x01(\tR\x0bprovider_id\x12\x36\n\x04type\x18\x04 \x01(\x0e\x32\".llamastack.common.v1.ResourceTypeR\x04type\x12\x44\n\x07purpose\x18\x05 \x01(\x0e\x32*.llamastack.datasets.v1beta.DatasetPurposeR\x07purpose\x12>\n\x06source\x18\x06 \x01(\x0b\x32&.llamastack.datasets.v1beta.DataSourceR\x06source\x12\x33\n\x08metadata\x18\x07 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x17\n\x15_provider_resource_id\"\x15\n\x13ListDatasetsRequest\"O\n\x14ListDatasetsResponse\x12\x37\n\x04\x64\x61ta\x18\x01 \x03(\x0b\x32#.llamastack.datasets.v1beta.DatasetR\x04\x64\x61ta\"\x93\x02\n\x16RegisterDatasetRequest\x12J\n\x07purpose\x18\x01 \x01(\x0e\x32*.llamastack.datasets.v1beta.DatasetPurposeB\x04\xe2\x41\x01\x02R\x07purpose\x12\x44\n\x06source\x18\x02 \x01(\x0b\x32&.llamastack.datasets.v1beta.DataSourceB\x04\xe2\x41\x01\x02R\x06source\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadata\x12#\n\ndataset_id\x18\x04 \x01(\tH\x00R\ndataset_id\x88\x01\x01\x42\r\n\x0b_dataset_id\"9\n\x11GetDatasetRequest\x12$\n\ndataset_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ndataset_id\"@\n\x18UnregisterDatasetRequest\x12$\n\ndataset_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\ndataset_id*\x81\x02\n\x0e\x44\x61tasetPurpose\x12\x1f\n\x1b\x44\x41TASET_PURPOSE_UNSPECIFIED\x10\x00\x12\x46\n&DATASET_PURPOSE_POST_TRAINING_MESSAGES\x10\x01\x1a\x1a\xe2\xf3\x18\x16post-training/messages\x12\x42\n$DATASET_PURPOSE_EVAL_QUESTION_ANSWER\x10\x02\x1a\x18\xe2\xf3\x18\x14\x65val/question-answer\x12\x42\n$DATASET_PURPOSE_EVAL_MESSAGES_ANSWER\x10\x03\x1a\x18\xe2\xf3\x18\x14\x65val/messages-answer2\x9b\x05\n\x0f\x44\x61tasetsService\x12\x9b\x01\n\x0cListDatasets\x12/.llamastack.datasets.v1beta.ListDatasetsRequest\x1a\x30.llamastack.datasets.v1beta.ListDatasetsResponse\"(\x82\xd3\xe4\x93\x02\"\x12\x10/v1beta/datasetsZ\x0e\x12\x0c/v1/datasets\x12\x9a\x01\n\x0fRegisterDataset\x12\x32.llamastack.datasets.v1beta.RegisterDatasetRequest\x1a#.llamastack.datasets.v1beta.Dataset\".\x82\xd3\xe4\x93\x02(\"\x10/v1beta/datasets:\x01*Z\x11\"\x0c/v1/datasets:\x01*\x12\xa4\x01\n\nGetDataset\x12-.llamastack.datasets.v1beta.GetDatasetRequest\x1a#.llamastack.datasets.v1beta.Dataset\"B\x82\xd3\xe4\x93\x02<\x12\x1d/v1beta/datasets/{dataset_id}Z\x1b\x12\x19/v1/datasets/{dataset_id}\x12\xa5\x01\n\x11UnregisterDataset\x12\x34.llamastack.datasets.v1beta.UnregisterDatasetRequest\x1a\x16.google.protobuf.Empty\"B\x82\xd3\xe4\x93\x02<*\x1d/v1beta/datasets/{dataset_id}Z\x1b*\x19/v1/datasets/{dataset_id}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -65,26 +65,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DATASETSSERVICE'].methods_by_name['GetDataset']._serialized_options = b'\202\323\344\223\002<\022\035/v1beta/datasets/{dataset_id}Z\033\022\031/v1/datasets/{dataset_id}'
   _globals['_DATASETSSERVICE'].methods_by_name['UnregisterDataset']._loaded_options = None
   _globals['_DATASETSSERVICE'].methods_by_name['UnregisterDataset']._serialized_options = b'\202\323\344\223\002<*\035/v1beta/datasets/{dataset_id}Z\033*\031/v1/datasets/{dataset_id}'
-  _globals['_DATASETPURPOSE']._serialized_start=1460
-  _globals['_DATASETPURPOSE']._serialized_end=1717
+  _globals['_DATASETPURPOSE']._serialized_start=1500
+  _globals['_DATASETPURPOSE']._serialized_end=1757
   _globals['_ROWSDATASOURCE']._serialized_start=275
-  _globals['_ROWSDATASOURCE']._serialized_end=342
-  _globals['_URIDATASOURCE']._serialized_start=344
-  _globals['_URIDATASOURCE']._serialized_end=383
-  _globals['_DATASOURCE']._serialized_start=386
-  _globals['_DATASOURCE']._serialized_end=547
-  _globals['_DATASET']._serialized_start=550
-  _globals['_DATASET']._serialized_end=950
-  _globals['_LISTDATASETSREQUEST']._serialized_start=952
-  _globals['_LISTDATASETSREQUEST']._serialized_end=973
-  _globals['_LISTDATASETSRESPONSE']._serialized_start=975
-  _globals['_LISTDATASETSRESPONSE']._serialized_end=1054
-  _globals['_REGISTERDATASETREQUEST']._serialized_start=1057
-  _globals['_REGISTERDATASETREQUEST']._serialized_end=1332
-  _globals['_GETDATASETREQUEST']._serialized_start=1334
-  _globals['_GETDATASETREQUEST']._serialized_end=1391
-  _globals['_UNREGISTERDATASETREQUEST']._serialized_start=1393
-  _globals['_UNREGISTERDATASETREQUEST']._serialized_end=1457
-  _globals['_DATASETSSERVICE']._serialized_start=1720
-  _globals['_DATASETSSERVICE']._serialized_end=2387
+  _globals['_ROWSDATASOURCE']._serialized_end=362
+  _globals['_URIDATASOURCE']._serialized_start=364
+  _globals['_URIDATASOURCE']._serialized_end=423
+  _globals['_DATASOURCE']._serialized_start=426
+  _globals['_DATASOURCE']._serialized_end=587
+  _globals['_DATASET']._serialized_start=590
+  _globals['_DATASET']._serialized_end=990
+  _globals['_LISTDATASETSREQUEST']._serialized_start=992
+  _globals['_LISTDATASETSREQUEST']._serialized_end=1013
+  _globals['_LISTDATASETSRESPONSE']._serialized_start=1015
+  _globals['_LISTDATASETSRESPONSE']._serialized_end=1094
+  _globals['_REGISTERDATASETREQUEST']._serialized_start=1097
+  _globals['_REGISTERDATASETREQUEST']._serialized_end=1372
+  _globals['_GETDATASETREQUEST']._serialized_start=1374
+  _globals['_GETDATASETREQUEST']._serialized_end=1431
+  _globals['_UNREGISTERDATASETREQUEST']._serialized_start=1433
+  _globals['_UNREGISTERDATASETREQUEST']._serialized_end=1497
+  _globals['_DATASETSSERVICE']._serialized_start=1760
+  _globals['_DATASETSSERVICE']._serialized_end=2427
 # @@protoc_insertion_point(module_scope)

@@ -25,16 +25,20 @@ DATASET_PURPOSE_EVAL_QUESTION_ANSWER: DatasetPurpose
 DATASET_PURPOSE_EVAL_MESSAGES_ANSWER: DatasetPurpose
 
 class RowsDataSource(_message.Message):
-    __slots__ = ("rows",)
+    __slots__ = ("type", "rows")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    type: str
     rows: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
-    def __init__(self, rows: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ...) -> None: ...
+    def __init__(self, type: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ...) -> None: ...
 
 class URIDataSource(_message.Message):
-    __slots__ = ("uri",)
+    __slots__ = ("type", "uri")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     URI_FIELD_NUMBER: _ClassVar[int]
+    type: str
     uri: str
-    def __init__(self, uri: _Optional[str] = ...) -> None: ...
+    def __init__(self, type: _Optional[str] = ..., uri: _Optional[str] = ...) -> None: ...
 
 class DataSource(_message.Message):
     __slots__ = ("uri", "rows")

@@ -1,0 +1,88 @@
+import datetime
+
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from llamastack.common.v0 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class FilteringFunction(_message.Message):
+    __slots__ = ("name", "params")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    params: _struct_pb2.Struct
+    def __init__(self, name: _Optional[str] = ..., params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class SyntheticDataPoint(_message.Message):
+    __slots__ = ("custom_id", "index", "prompt", "response", "logprob", "score")
+    CUSTOM_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    LOGPROB_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    custom_id: str
+    index: int
+    prompt: _containers.RepeatedCompositeFieldContainer[_common_pb2.Message]
+    response: _common_pb2.Message
+    logprob: float
+    score: float
+    def __init__(self, custom_id: _Optional[str] = ..., index: _Optional[int] = ..., prompt: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., response: _Optional[_Union[_common_pb2.Message, _Mapping]] = ..., logprob: _Optional[float] = ..., score: _Optional[float] = ...) -> None: ...
+
+class SyntheticDataGenJob(_message.Message):
+    __slots__ = ("job_id", "created", "status", "input_file_path", "success_file_path", "error_file_path", "metadata")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    created: _timestamp_pb2.Timestamp
+    status: _common_pb2.BatchJobStatus
+    input_file_path: str
+    success_file_path: str
+    error_file_path: str
+    metadata: _struct_pb2.Struct
+    def __init__(self, job_id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.BatchJobStatus, str]] = ..., input_file_path: _Optional[str] = ..., success_file_path: _Optional[str] = ..., error_file_path: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class SubmitSyntheticDataGenJobRequest(_message.Message):
+    __slots__ = ("model", "prompt_file_path", "options", "num_generations", "reward_model", "scoring_function", "filtering_function", "metadata")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    NUM_GENERATIONS_FIELD_NUMBER: _ClassVar[int]
+    REWARD_MODEL_FIELD_NUMBER: _ClassVar[int]
+    SCORING_FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    FILTERING_FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    prompt_file_path: str
+    options: _common_pb2.Options
+    num_generations: int
+    reward_model: str
+    scoring_function: _common_pb2.ScoringFunction
+    filtering_function: FilteringFunction
+    metadata: _struct_pb2.Struct
+    def __init__(self, model: _Optional[str] = ..., prompt_file_path: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.Options, _Mapping]] = ..., num_generations: _Optional[int] = ..., reward_model: _Optional[str] = ..., scoring_function: _Optional[_Union[_common_pb2.ScoringFunction, _Mapping]] = ..., filtering_function: _Optional[_Union[FilteringFunction, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class GetSyntheticDataGenJobStatusRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class CancelSyntheticDataGenJobRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
