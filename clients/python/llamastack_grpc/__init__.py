@@ -1,0 +1,56 @@
+"""Python client support for the llama-stack-grpc contract.
+
+The generated modules live beside this package, under `llamastack.<area>.<version>`.
+`services()` loads all of them and lists the services they define, and
+`http_bindings()` reads each method's HTTP routes from its annotations, so that the
+server, the REST gateway and tools can work from descriptors alone.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+import llamastack
+from google.api import annotations_pb2
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+
+
+@functools.cache
+def services() -> tuple[ServiceDescriptor, ...]:
+    """Every service of the contract, in a stable order (by full name)."""
+    found = {}
+    for module_info in pkgutil.walk_packages(llamastack.__path__, prefix="llamastack."):
+        if not module_info.name.endswith("_pb2"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for service in module.DESCRIPTOR.services_by_name.values():
+            found[service.full_name] = service
+    return tuple(found[name] for name in sorted(found))
+
+
+@dataclass(frozen=True)
+class HttpBinding:
+    """One HTTP route of a method, from its google.api.http rule (or an additional binding)."""
+
+    method: MethodDescriptor
+    verb: str  # GET, POST, ...
+    path: str  # e.g. /v1beta/datasets/{dataset_id}
+    body: str  # "" (no body), "*" (the whole request) or a field name
+
+
+def http_bindings(service: ServiceDescriptor) -> list[HttpBinding]:
+    bindings = []
+    for method in service.methods:
+        options = method.GetOptions()
+        if not options.HasExtension(annotations_pb2.http):
+            continue
+        rule = options.Extensions[annotations_pb2.http]
+        for one in (rule, *rule.additional_bindings):
+            verb = one.WhichOneof("pattern")
+            if verb == "custom":
+                bindings.append(HttpBinding(method, one.custom.kind.upper(), one.custom.path, one.body))
+            elif verb:
+                bindings.append(HttpBinding(method, verb.upper(), getattr(one, verb), one.body))
+    return bindings

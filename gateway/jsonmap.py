@@ -1,0 +1,352 @@
+"""JSON as the specs write it <-> protobuf messages, for any message of the contract.
+
+Built on protobuf's json_format (which already handles json_name, Struct, Value,
+Timestamp...). On top of it, one descriptor-driven pass applies the contract's
+annotations (docs/proto-conventions.md):
+  - enum values are written as the spec's strings (`wire_value`, or the value name
+    without its prefix, lower-cased);
+  - discriminated unions put the chosen variant's fields inline beside the
+    discriminator; untagged unions are the chosen member's bare JSON; `json_array`
+    messages are bare arrays;
+  - 64-bit integers are JSON numbers, as the specs' `integer`.
+Reading JSON checks every value's type and names the offending field by its path.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterable
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, OneofDescriptor
+from google.protobuf.message import Message
+from llamastack.annotations.v1 import annotations_pb2 as ann
+
+_WELL_KNOWN = frozenset(
+    "google.protobuf." + name
+    for name in (
+        "Struct Value ListValue Timestamp Duration Empty FieldMask Any DoubleValue FloatValue "
+        "Int64Value UInt64Value Int32Value UInt32Value BoolValue StringValue BytesValue"
+    ).split()
+)
+_JSON_VALUES = frozenset(("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"))
+_INT64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
+          FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
+_INTEGER = _INT64 | {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_SINT32,
+                     FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_SFIXED32}
+_FLOAT = {FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT}
+
+
+class JsonMappingError(ValueError):
+    """A JSON value does not fit the message; `field` is its path (e.g. `source.uri`)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+# ---------------------------------------------------------------- descriptor facts
+
+
+class _Shape:
+    """How one message type looks in JSON."""
+
+    def __init__(self, desc: Descriptor):
+        self.desc = desc
+        self.fields = {f.json_name: f for f in desc.fields}
+        self.kind = "object"
+        self.union: OneofDescriptor | None = None
+        self.discriminator = ""
+        if desc.full_name in _WELL_KNOWN:
+            self.kind = "well_known"
+        elif desc.GetOptions().Extensions[ann.json_array]:
+            self.kind = "array"
+            (self.array_field,) = desc.fields
+        for oneof in desc.oneofs:
+            options = oneof.GetOptions()
+            if options.Extensions[ann.discriminator]:
+                self.kind, self.union = "tagged", oneof
+                self.discriminator = options.Extensions[ann.discriminator]
+            elif options.Extensions[ann.untagged]:
+                self.kind, self.union = "untagged", oneof
+        if self.union is not None:
+            self.members = {f.json_name: f for f in self.union.fields}
+
+
+@functools.cache
+def _shape(desc: Descriptor) -> _Shape:
+    return _Shape(desc)
+
+
+@functools.cache
+def _enum_wire(desc: EnumDescriptor) -> tuple[dict[str, str], dict[str, str]]:
+    """(value name -> spec string, spec string -> value name); the zero value has none."""
+    # Value names share the prefix of the zero value, <PREFIX>_UNSPECIFIED (buf's enum rules).
+    prefix = desc.values_by_number[0].name.removesuffix("UNSPECIFIED")
+    to_wire, from_wire = {}, {}
+    for value in desc.values:
+        if value.number == 0:
+            continue
+        wire = value.GetOptions().Extensions[ann.wire_value] or value.name.removeprefix(prefix).lower()
+        to_wire[value.name] = wire
+        from_wire[wire] = value.name
+    return to_wire, from_wire
+
+
+def enum_values(desc: EnumDescriptor) -> list[str]:
+    return list(_enum_wire(desc)[1])
+
+
+def _is_map(field: FieldDescriptor) -> bool:
+    return field.message_type is not None and field.message_type.GetOptions().map_entry
+
+
+# ---------------------------------------------------------------- message -> JSON
+
+
+def to_json(message: Message) -> Any:
+    """The spec's JSON for a message (a dict, list, or scalar for union wrappers)."""
+    canonical = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    return _render(canonical, message.DESCRIPTOR)
+
+
+def _render(value: Any, desc: Descriptor) -> Any:
+    shape = _shape(desc)
+    if shape.kind == "well_known":
+        return _integral_numbers(value) if desc.full_name in _JSON_VALUES else value
+    if shape.kind == "array":
+        return _render_field(value.get(shape.array_field.json_name, []), shape.array_field)
+    if shape.kind in ("tagged", "untagged"):
+        for name, member in shape.members.items():
+            if name in value:
+                rendered = _render_field(value[name], member)
+                if shape.kind == "untagged":
+                    return rendered
+                return {**rendered, shape.discriminator: name}
+        return None
+    out = {}
+    for name, field in shape.fields.items():
+        if name in value:
+            rendered = _render_field(value[name], field)
+            if rendered is not None or _accepts_null(field):
+                out[name] = rendered
+    return out
+
+
+def _integral_numbers(value: Any) -> Any:
+    """Struct numbers are doubles; a whole number goes back out as a JSON integer."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral_numbers(v) for v in value]
+    return value
+
+
+def _render_field(value: Any, field: FieldDescriptor) -> Any:
+    if _is_map(field):
+        value_field = field.message_type.fields_by_name["value"]
+        return {key: _render_one(item, value_field) for key, item in value.items()}
+    if field.is_repeated:
+        return [_render_one(item, field) for item in value]
+    return _render_one(value, field)
+
+
+def _render_one(value: Any, field: FieldDescriptor) -> Any:
+    if field.message_type is not None:
+        return _render(value, field.message_type)
+    if field.enum_type is not None:
+        return _enum_wire(field.enum_type)[0].get(value) if isinstance(value, str) else None
+    if field.type in _INT64:
+        return int(value)
+    return value
+
+
+# ---------------------------------------------------------------- JSON -> message
+
+
+def from_json(data: Any, message_class: type[Message]) -> Message:
+    """Parse the spec's JSON into a message; raises JsonMappingError naming the field."""
+    message = message_class()
+    canonical = _prepare(data, message.DESCRIPTOR, "")
+    try:
+        json_format.ParseDict(canonical, message)
+    except json_format.ParseError as exc:
+        raise JsonMappingError("", str(exc)) from None
+    return message
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", dict: "object", list: "array", type(None): "null"}.get(type(value), "unknown")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _prepare(value: Any, desc: Descriptor, path: str) -> Any:
+    shape = _shape(desc)
+    if shape.kind == "well_known":
+        return value
+    if shape.kind == "array":
+        if not isinstance(value, list):
+            raise JsonMappingError(path, f"expected an array, got {_kind(value)}")
+        return {shape.array_field.json_name: _prepare_field(value, shape.array_field, path)}
+    if shape.kind == "untagged":
+        return _prepare_untagged(value, shape, path)
+    if not isinstance(value, dict):
+        raise JsonMappingError(path, f"expected an object, got {_kind(value)}")
+    if shape.kind == "tagged":
+        return _prepare_tagged(value, shape, path)
+    out = {}
+    for name, item in value.items():
+        field = shape.fields.get(name)
+        if field is None:
+            raise JsonMappingError(_join(path, name), f"unknown field (known: {', '.join(shape.fields) or 'none'})")
+        if item is None and not _accepts_null(field):
+            continue
+        out[name] = _prepare_field(item, field, _join(path, name))
+    return out
+
+
+def _prepare_tagged(value: dict, shape: _Shape, path: str) -> dict:
+    key_path = _join(path, shape.discriminator)
+    tag = value.get(shape.discriminator)
+    if tag is None:
+        raise JsonMappingError(key_path, f"is required: one of {', '.join(shape.members)}")
+    member = shape.members.get(tag) if isinstance(tag, str) else None
+    if member is None:
+        raise JsonMappingError(key_path, f"must be one of {', '.join(shape.members)}, got {tag!r}")
+    inner = value
+    if shape.discriminator not in _shape(member.message_type).fields:
+        inner = {k: v for k, v in value.items() if k != shape.discriminator}
+    return {member.json_name: _prepare(inner, member.message_type, path)}
+
+
+def _prepare_untagged(value: Any, shape: _Shape, path: str) -> dict:
+    kind = _kind(value)
+    candidates = [m for m in shape.members.values() if _member_kind(m) == kind]
+    last_error = None
+    for member in candidates:
+        try:
+            prepared = {member.json_name: _prepare_field(value, member, path)}
+            if len(candidates) > 1:  # several members read this kind: the first that parses wins
+                json_format.ParseDict(prepared, type_for(shape.desc)())
+            return prepared
+        except (JsonMappingError, json_format.ParseError) as exc:
+            last_error = exc
+    if last_error is not None and len(candidates) == 1:
+        raise last_error
+    kinds = sorted({_member_kind(m) for m in shape.members.values()})
+    raise JsonMappingError(path, f"expected {' or '.join(kinds)}, got {kind}" + (
+        f" that matches none of the variants ({last_error})" if last_error else ""))
+
+
+def _member_kind(field: FieldDescriptor) -> str:
+    if field.is_repeated:
+        return "array"
+    if field.message_type is not None:
+        shape = _shape(field.message_type)
+        if shape.kind == "array" or field.message_type.full_name == "google.protobuf.ListValue":
+            return "array"
+        return "object"
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        return "boolean"
+    if field.type in _INTEGER or field.type in _FLOAT:
+        return "number"
+    return "string"
+
+
+def _accepts_null(field: FieldDescriptor) -> bool:
+    return field.message_type is not None and field.message_type.full_name == "google.protobuf.Value"
+
+
+def _prepare_field(value: Any, field: FieldDescriptor, path: str) -> Any:
+    if _is_map(field):
+        if not isinstance(value, dict):
+            raise JsonMappingError(path, f"expected an object, got {_kind(value)}")
+        value_field = field.message_type.fields_by_name["value"]
+        return {k: _prepare_one(v, value_field, f"{path}.{k}") for k, v in value.items()}
+    if field.is_repeated:
+        if not isinstance(value, list):
+            raise JsonMappingError(path, f"expected an array, got {_kind(value)}")
+        return [_prepare_one(item, field, f"{path}[{i}]") for i, item in enumerate(value)]
+    return _prepare_one(value, field, path)
+
+
+def _prepare_one(value: Any, field: FieldDescriptor, path: str) -> Any:
+    if field.message_type is not None:
+        if field.message_type.full_name == "google.protobuf.Struct" and not isinstance(value, dict):
+            raise JsonMappingError(path, f"expected an object, got {_kind(value)}")
+        return _prepare(value, field.message_type, path)
+    if field.enum_type is not None:
+        names = _enum_wire(field.enum_type)[1]
+        if not isinstance(value, str) or value not in names:
+            raise JsonMappingError(path, f"must be one of {', '.join(map(repr, names))}, got {value!r}")
+        return names[value]
+    kind = _kind(value)
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        if kind != "boolean":
+            raise JsonMappingError(path, f"expected a boolean, got {kind}")
+    elif field.type in _INTEGER:
+        if kind != "number" or float(value) != int(value):
+            raise JsonMappingError(path, f"expected an integer, got {kind} {value!r}")
+        return int(value)
+    elif field.type in _FLOAT:
+        if kind != "number":
+            raise JsonMappingError(path, f"expected a number, got {kind}")
+    elif field.type == FieldDescriptor.TYPE_STRING and kind != "string":
+        raise JsonMappingError(path, f"expected a string, got {kind}")
+    return value
+
+
+def scalar_from_text(text: str, field: FieldDescriptor, path: str) -> Any:
+    """A query or path parameter's text as the JSON value its field expects."""
+    if field.message_type is not None:
+        raise JsonMappingError(path, "cannot be given as a query parameter")
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise JsonMappingError(path, f"expected true or false, got {text!r}")
+        return text.lower() in ("true", "1")
+    try:
+        if field.type in _INTEGER:
+            return int(text)
+        if field.type in _FLOAT:
+            return float(text)
+    except ValueError:
+        raise JsonMappingError(path, f"expected a number, got {text!r}") from None
+    return text
+
+
+@functools.cache
+def type_for(desc: Descriptor) -> type[Message]:
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(desc)
+
+
+def fields_by_json_name(desc: Descriptor) -> dict[str, FieldDescriptor]:
+    return _shape(desc).fields
+
+
+def follow_path(message: Message, path: Iterable[str]) -> Message:
+    """The sub-message at a json-name path, stepping through union wrappers."""
+    for name in path:
+        message = _step_into_union(message)
+        field = _shape(message.DESCRIPTOR).fields.get(name)
+        if field is None:
+            raise KeyError(name)
+        message = getattr(message, field.name)
+    return message
+
+
+def _step_into_union(message: Message) -> Message:
+    shape = _shape(message.DESCRIPTOR)
+    if shape.union is None:
+        return message
+    chosen = message.WhichOneof(shape.union.name)
+    return getattr(message, chosen) if chosen else message

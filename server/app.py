@@ -1,0 +1,99 @@
+"""Assembles the process: storage, domain services, the grpc.aio server (with
+reflection and health) and the REST gateway, and shuts them down gracefully."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import grpc
+import uvicorn
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from llamastack_grpc import services
+
+from gateway.app import create_app
+from server.config import ServerConfig
+from server.datasets.service import DatasetService
+from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
+from server.inspect.servicer import InspectServicer
+from server.rpc.handlers import generic_handlers
+from server.storage import LmdbStore
+
+log = logging.getLogger("llama_stack_grpc")
+
+
+class App:
+    def __init__(self, config: ServerConfig):
+        self.config = config
+        self.store = LmdbStore(config.data_dir / "store")
+        datasets = DatasetService(self.store, config.file_roots)
+        servicers = {
+            "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),
+            "llamastack.datasetio.v1beta.DatasetIOService": DatasetIOServicer(datasets),
+        }
+        servicers["llamastack.inspect.v1.InspectService"] = InspectServicer(set(servicers) | {
+            "llamastack.inspect.v1.InspectService"})
+        self.servicers = servicers
+        self.grpc_server: grpc.aio.Server | None = None
+        self.http_server: uvicorn.Server | None = None
+        self.health = health.aio.HealthServicer()
+        self.grpc_port = config.grpc_port
+        self.http_port = config.http_port
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        names = [s.full_name for s in services()] + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                                                      reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
+        self.grpc_port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        await server.start()
+        self.grpc_server = server
+        log.info("gRPC server listening on %s:%d", self.config.host, self.grpc_port)
+        if self.config.http_port is not None and self.config.http_port >= 0:
+            await self._start_gateway()
+        # Ready: every service (and the overall "" entry) reports SERVING.
+        for name in ["", *(s.full_name for s in services())]:
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def _start_gateway(self) -> None:
+        target = f"{'127.0.0.1' if self.config.host in ('0.0.0.0', '::') else self.config.host}:{self.grpc_port}"
+        uv_config = uvicorn.Config(create_app(target), host=self.config.host, port=self.config.http_port,
+                                   log_level=self.config.log_level.lower(), lifespan="on",
+                                   timeout_graceful_shutdown=int(self.config.grace_period))
+        self.http_server = uvicorn.Server(uv_config)
+        self.http_server.install_signal_handlers = lambda: None  # this process handles signals itself
+        self._http_task = asyncio.create_task(self.http_server.serve())
+        while not self.http_server.started:
+            if self._http_task.done():
+                await self._http_task
+                raise RuntimeError("the REST gateway did not start")
+            await asyncio.sleep(0.02)
+        self.http_port = self.http_server.servers[0].sockets[0].getsockname()[1]
+        log.info("REST gateway listening on http://%s:%d", self.config.host, self.http_port)
+
+    async def stop(self) -> None:
+        """Drain: report NOT_SERVING, stop accepting, let in-flight calls finish within
+        the grace period, then close the store."""
+        log.info("draining (grace period %.0fs)", self.config.grace_period)
+        await self.health.enter_graceful_shutdown()
+        waits = []
+        if self.http_server is not None:
+            self.http_server.should_exit = True
+            waits.append(self._http_task)
+        if self.grpc_server is not None:
+            waits.append(self.grpc_server.stop(self.config.grace_period))
+        await asyncio.gather(*waits, return_exceptions=True)
+        self.store.close()
+        log.info("stopped")
+
+    async def run_until_signal(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+        await self.start()
+        await self._stopping.wait()
+        await self.stop()

@@ -1,0 +1,46 @@
+"""Server configuration: defaults, a YAML file whose keys mirror the CLI flags, then flags."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    http_port: int = 8321  # 0 picks a free port; -1 disables the REST gateway
+    data_dir: Path = Path(".data")
+    # Folders whose files may be named by file:// URIs (dataset sources, documents).
+    # Empty: the data directory's `files` folder only.
+    allowed_roots: list[Path] = field(default_factory=list)
+    # Seconds that in-flight calls get to finish after SIGTERM.
+    grace_period: float = 30.0
+    log_level: str = "INFO"
+
+    def __post_init__(self):
+        self.data_dir = Path(self.data_dir).expanduser()
+        self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
+
+    @property
+    def file_roots(self) -> list[Path]:
+        return self.allowed_roots or [(self.data_dir / "files").resolve()]
+
+    @classmethod
+    def load(cls, path: Path | None, overrides: dict[str, Any]) -> "ServerConfig":
+        values: dict[str, Any] = {}
+        if path is not None:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+            if not isinstance(loaded, dict):
+                raise ValueError(f"{path}: expected a mapping of settings")
+            values.update({key.replace("-", "_"): value for key, value in loaded.items()})
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return cls(**values)

@@ -1,0 +1,290 @@
+"""Loading the rows of a URIDataSource.
+
+Supported URIs:
+- ``file:///abs/path.{jsonl,json,csv,parquet}`` under one of the configured allowed roots
+  (symlinks and ``..`` are resolved before the check);
+- ``data:<media type>;base64,<payload>`` holding CSV or JSONL (``text/csv``,
+  ``application/jsonl``, the short forms ``csv`` / ``jsonl`` and a few aliases).
+
+Every failure raises ``InvalidArgument("source.uri", ...)``. Rows come back as lists of
+JSON-compatible dicts (str keys; None/bool/int/float/str/list/dict values).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import decimal
+import io
+import json
+import math
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+from server.errors import InvalidArgument
+
+FIELD = "source.uri"
+
+_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+_MEDIA_TYPES = {
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "csv": "csv",
+    "application/jsonl": "jsonl",
+    "application/jsonlines": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "application/ndjson": "jsonl",
+    "application/x-ndjson": "jsonl",
+    "text/jsonl": "jsonl",
+    "jsonl": "jsonl",
+    "application/json": "json",
+    "json": "json",
+}
+
+
+def _fail(message: str) -> InvalidArgument:
+    return InvalidArgument(FIELD, message)
+
+
+def load_uri_rows(uri: str, allowed_roots: Sequence[Path]) -> list[dict[str, Any]]:
+    """Return the rows that `uri` names (blocking: call it in a worker thread)."""
+    if not uri:
+        raise _fail("uri is empty")
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme == "file":
+        path, fmt = _resolve_file(uri, allowed_roots)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _fail(f"cannot read file {str(path)!r}: {exc.strerror or exc}") from None
+        return parse_rows(data, fmt, what=f"file {str(path)!r}")
+    if scheme == "data":
+        data, fmt = _decode_data_uri(uri)
+        return parse_rows(data, fmt, what="data URI")
+    shown = scheme or uri[:32]
+    raise _fail(f"unsupported URI scheme {shown!r}: only file:// and data: URIs are supported")
+
+
+# ---------------------------------------------------------------- file://
+
+
+def _resolve_file(uri: str, allowed_roots: Sequence[Path]) -> tuple[Path, str]:
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost"):
+        raise _fail(f"file URI must name a local absolute path (file:///...), got host {parts.netloc!r}")
+    if parts.query or parts.fragment:
+        raise _fail("file URI must not have a query or fragment")
+    raw = unquote(parts.path)
+    if "\x00" in raw:
+        raise _fail("file path contains a NUL character")
+    if not raw.startswith("/"):
+        raise _fail(f"file URI must hold an absolute path, got {raw!r}")
+    try:
+        resolved = Path(os.path.realpath(raw))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"cannot resolve path {raw!r}: {exc}") from None
+    if not any(_is_within(resolved, root) for root in allowed_roots):
+        raise _fail(f"path {raw!r} is outside the allowed data directories")
+    fmt = _EXTENSIONS.get(resolved.suffix.lower())
+    if fmt is None:
+        raise _fail(
+            f"unsupported file extension {resolved.suffix or '(none)'!r} for {raw!r}: "
+            "expected .jsonl, .json, .csv or .parquet"
+        )
+    if not resolved.exists():
+        raise _fail(f"file {raw!r} does not exist")
+    if not resolved.is_file():
+        raise _fail(f"path {raw!r} is not a regular file")
+    return resolved, fmt
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    try:
+        real_root = Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+    return path == real_root or real_root in path.parents
+
+
+# ---------------------------------------------------------------- data:
+
+_DATA_URI = re.compile(r"^data:(?P<meta>[^,]*),(?P<payload>.*)$", re.DOTALL | re.IGNORECASE)
+
+
+def _decode_data_uri(uri: str) -> tuple[bytes, str]:
+    match = _DATA_URI.match(uri)
+    if match is None:
+        raise _fail("malformed data URI: expected data:<media type>;base64,<data>")
+    params = [p.strip() for p in match.group("meta").split(";")]
+    media_type = params[0].lower()
+    is_base64 = any(p.lower() == "base64" for p in params[1:])
+    fmt = _MEDIA_TYPES.get(media_type)
+    if fmt is None:
+        shown = media_type or "(none)"
+        raise _fail(f"unsupported data URI media type {shown!r}: expected text/csv or application/jsonl")
+    payload = match.group("payload")
+    if is_base64:
+        compact = re.sub(r"\s+", "", unquote(payload)).replace("-", "+").replace("_", "/")
+        compact += "=" * (-len(compact) % 4)
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise _fail("data URI payload is not valid base64") from None
+    else:
+        data = unquote_to_bytes(payload)
+    return data, fmt
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_rows(data: bytes, fmt: str, *, what: str) -> list[dict[str, Any]]:
+    if fmt == "jsonl":
+        return _parse_jsonl(data, what)
+    if fmt == "json":
+        return _parse_json(data, what)
+    if fmt == "csv":
+        return _parse_csv(data, what)
+    if fmt == "parquet":
+        return _parse_parquet(data, what)
+    raise _fail(f"unsupported format {fmt!r}")  # pragma: no cover
+
+
+def _text(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(f"{what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def _parse_jsonl(data: bytes, what: str) -> list[dict[str, Any]]:
+    rows = []
+    for lineno, line in enumerate(_text(data, what).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            raise _fail(f"{what}: line {lineno} is not valid JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise _fail(f"{what}: line {lineno} is a JSON {_json_kind(value)}, expected an object (one row per line)")
+        rows.append(_clean(value))
+    return rows
+
+
+def _parse_json(data: bytes, what: str) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(_text(data, what))
+    except ValueError as exc:
+        raise _fail(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(value, list):
+        raise _fail(f"{what} holds a JSON {_json_kind(value)}, expected an array of row objects")
+    rows = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise _fail(f"{what}: element {i} is a JSON {_json_kind(item)}, expected an object")
+        rows.append(_clean(item))
+    return rows
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _parse_csv(data: bytes, what: str) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not data.strip():
+        raise _fail(f"{what} is empty: a CSV needs a header row")
+
+    def read(column_types=None):
+        return pacsv.read_csv(
+            io.BytesIO(data),
+            convert_options=pacsv.ConvertOptions(column_types=column_types or {}),
+        )
+
+    try:
+        table = read()
+        # Keep date/time-looking text as the text it was (only int/float/bool are inferred).
+        as_text = {
+            f.name: pa.string()
+            for f in table.schema
+            if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type) or pa.types.is_time(f.type)
+        }
+        if as_text:
+            table = read(as_text)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, UnicodeDecodeError) as exc:
+        raise _fail(f"{what} is not valid CSV: {exc}") from None
+    return _table_rows(table, what)
+
+
+def _parse_parquet(data: bytes, what: str) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _fail(f"{what} is not a valid Parquet file: {exc}") from None
+    return _table_rows(table, what)
+
+
+def _table_rows(table, what: str) -> list[dict[str, Any]]:
+    names = table.column_names
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise _fail(f"{what} has duplicate column {name!r}")
+        seen.add(name)
+    try:
+        return [_clean(row) for row in table.to_pylist()]
+    except (ValueError, TypeError, OverflowError) as exc:  # pragma: no cover - exotic types
+        raise _fail(f"{what} holds values that cannot be represented as JSON: {exc}") from None
+
+
+def _clean(value: Any) -> Any:
+    """Turn a value into a JSON-compatible one (what google.protobuf.Struct can hold)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        # pyarrow gives map columns as lists of (key, value) tuples: keep them as pairs.
+        return [_clean(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(raw).decode("ascii")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Iterable):
+        return [_clean(v) for v in value]
+    return str(value)

@@ -1,0 +1,1 @@
+"""The gRPC edge: generic handlers around the thin servicers (validation, error mapping)."""

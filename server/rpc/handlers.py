@@ -1,0 +1,87 @@
+"""Generic gRPC method handlers built from the contract's descriptors.
+
+Every service of the contract is registered. A method whose area has a servicer
+runs through one wrapper (validate the request, call the servicer, map domain
+errors to a status); any other method answers UNIMPLEMENTED with its own name.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, Mapping
+
+import grpc
+from google.protobuf import message_factory
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.rpc import status_pb2
+from grpc_status import rpc_status
+
+from server.errors import ServiceError
+from server.rpc.status import to_grpc_status
+from server.rpc.validation import validate
+
+log = logging.getLogger(__name__)
+
+
+def generic_handlers(services: tuple[ServiceDescriptor, ...], servicers: Mapping[str, Any]):
+    """One grpc.GenericRpcHandler per service; servicers maps service full name -> object."""
+    handlers = []
+    for service in services:
+        servicer = servicers.get(service.full_name)
+        methods = {method.name: _method_handler(method, servicer) for method in service.methods}
+        handlers.append(grpc.method_handlers_generic_handler(service.full_name, methods))
+    return handlers
+
+
+def _method_handler(method: MethodDescriptor, servicer: Any) -> grpc.RpcMethodHandler:
+    request_type = message_factory.GetMessageClass(method.input_type)
+    response_type = message_factory.GetMessageClass(method.output_type)
+    implementation = getattr(servicer, method.name, None)
+    full_name = f"{method.containing_service.full_name}/{method.name}"
+    if method.client_streaming:
+        raise ValueError(f"{full_name}: client streaming is not part of this contract")
+
+    if implementation is None:
+        async def behaviour(request, context):
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{full_name} is not implemented yet")
+    elif method.server_streaming:
+        async def behaviour(request, context):
+            with _errors_as_status(full_name, context) as aborted:
+                validate(request)
+                async for response in implementation(request, context):
+                    yield response
+            if aborted.status is not None:
+                await context.abort_with_status(aborted.status)
+    else:
+        async def behaviour(request, context):
+            with _errors_as_status(full_name, context) as aborted:
+                validate(request)
+                return await implementation(request, context)
+            await context.abort_with_status(aborted.status)
+
+    make = grpc.unary_stream_rpc_method_handler if method.server_streaming else grpc.unary_unary_rpc_method_handler
+    return make(behaviour, request_deserializer=request_type.FromString,
+                response_serializer=response_type.SerializeToString)
+
+
+class _Aborted:
+    status: grpc.Status | None = None
+
+
+@contextlib.contextmanager
+def _errors_as_status(full_name: str, context):
+    """Turns a domain error (or a bug) raised in the block into the status to answer."""
+    aborted = _Aborted()
+    try:
+        yield aborted
+    except grpc.aio.AbortError:
+        raise  # the servicer chose its status itself
+    except ServiceError as error:
+        aborted.status = to_grpc_status(error)
+    except Exception:
+        log.exception("unexpected error in %s", full_name)
+        aborted.status = _status(grpc.StatusCode.INTERNAL, f"internal error in {full_name}; see the server log")
+
+
+def _status(code: grpc.StatusCode, message: str) -> grpc.Status:
+    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))
