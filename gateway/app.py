@@ -108,16 +108,19 @@ class _Endpoint:
             result = follow_path(last, rule.result_path.split(".")) if rule.result_path else last
             return _json_response(result)
         # Wait for the first message (or the error) so that an early error is an HTTP status.
+        messages = stream.__aiter__()
         try:
-            first = await stream.read()
+            first = await messages.__anext__()
+        except StopAsyncIteration:
+            first = None
         except grpc.aio.AioRpcError as exc:
             return _error(*from_rpc_error(exc))
         media_type = rule.content_type or "text/event-stream"
-        return StreamingResponse(_frames(first, stream, media_type), media_type=media_type,
+        return StreamingResponse(_frames(first, messages, stream, media_type), media_type=media_type,
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-async def _frames(first, stream, media_type: str) -> AsyncIterator[bytes]:
+async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[bytes]:
     sse = media_type == "text/event-stream"
 
     def frame(payload: Any, event: str | None = None) -> bytes:
@@ -127,9 +130,9 @@ async def _frames(first, stream, media_type: str) -> AsyncIterator[bytes]:
         return ((f"event: {event}\n" if event else "") + f"data: {text}\n\n").encode()
 
     try:
-        if first is not grpc.aio.EOF:
+        if first is not None:
             yield frame(to_json(first))
-            async for message in stream:
+            async for message in messages:
                 yield frame(to_json(message))
     except grpc.aio.AioRpcError as exc:
         # Headers are gone already: the error travels as the stream's last frame.

@@ -20,6 +20,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, OneofDescriptor
 from google.protobuf.message import Message
 from llamastack.annotations.v1 import annotations_pb2 as ann
+from llamastack_grpc import integral_numbers
 
 _WELL_KNOWN = frozenset(
     "google.protobuf." + name
@@ -112,7 +113,7 @@ def to_json(message: Message) -> Any:
 def _render(value: Any, desc: Descriptor) -> Any:
     shape = _shape(desc)
     if shape.kind == "well_known":
-        return _integral_numbers(value) if desc.full_name in _JSON_VALUES else value
+        return integral_numbers(value) if desc.full_name in _JSON_VALUES else value
     if shape.kind == "array":
         return _render_field(value.get(shape.array_field.json_name, []), shape.array_field)
     if shape.kind in ("tagged", "untagged"):
@@ -130,17 +131,6 @@ def _render(value: Any, desc: Descriptor) -> Any:
             if rendered is not None or _accepts_null(field):
                 out[name] = rendered
     return out
-
-
-def _integral_numbers(value: Any) -> Any:
-    """Struct numbers are doubles; a whole number goes back out as a JSON integer."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral_numbers(v) for v in value]
-    return value
 
 
 def _render_field(value: Any, field: FieldDescriptor) -> Any:

@@ -16,7 +16,11 @@ from gateway.app import create_app
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
 from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
+from server.inference.models import ModelRegistry, ModelSpec, default_specs
+from server.inference.service import InferenceService
+from server.inference.servicer import ChatServicer, RerankServicer, RewardScoringServicer
 from server.inspect.servicer import InspectServicer
+from server.models.servicer import ModelsServicer
 from server.rpc.handlers import generic_handlers
 from server.storage import LmdbStore
 
@@ -28,9 +32,18 @@ class App:
         self.config = config
         self.store = LmdbStore(config.data_dir / "store")
         datasets = DatasetService(self.store, config.file_roots)
+        specs = [ModelSpec.from_setting(m) for m in config.models]
+        if config.default_models:
+            specs += default_specs(config.data_dir, specs)
+        self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
+        inference = InferenceService(self.models)
         servicers = {
             "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),
             "llamastack.datasetio.v1beta.DatasetIOService": DatasetIOServicer(datasets),
+            "llamastack.models.v1.ModelsService": ModelsServicer(self.models),
+            "llamastack.inference.v0.InferenceService": ChatServicer(inference),
+            "llamastack.inference.v1alpha.InferenceService": RerankServicer(inference),
+            "llamastack.rewardscoring.v0.RewardScoringService": RewardScoringServicer(inference),
         }
         servicers["llamastack.inspect.v1.InspectService"] = InspectServicer(set(servicers) | {
             "llamastack.inspect.v1.InspectService"})
@@ -43,6 +56,7 @@ class App:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        await asyncio.to_thread(self.models.load_all)  # warm-up happens before SERVING
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
@@ -87,6 +101,7 @@ class App:
         if self.grpc_server is not None:
             waits.append(self.grpc_server.stop(self.config.grace_period))
         await asyncio.gather(*waits, return_exceptions=True)
+        self.models.close()
         self.store.close()
         log.info("stopped")
 

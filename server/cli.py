@@ -23,11 +23,16 @@ def main(argv: list[str] | None = None) -> int:
                        help="folder that file:// URIs may read from (repeatable)")
     serve.add_argument("--grace-period", type=float, help="seconds in-flight calls get after SIGTERM (default 30)")
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING...")
+    serve.add_argument("--model", dest="model_paths", action="append", type=Path, default=[],
+                       help="serve the LLM checkpoint in this folder, named after the folder (repeatable)")
+    serve.add_argument("--no-default-models", dest="default_models", action="store_false", default=None,
+                       help="do not add the demo LLM and the bundled embedding model")
     args = parser.parse_args(argv)
 
-    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
+    overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config", "model_paths")}
     try:
         config = ServerConfig.load(args.config, overrides)
+        config.models = [*config.models, *map(str, args.model_paths)]
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
     logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,

@@ -21,6 +21,13 @@ class ServerConfig:
     # Seconds that in-flight calls get to finish after SIGTERM.
     grace_period: float = 30.0
     log_level: str = "INFO"
+    # Models to serve: mappings {id, kind, engine, checkpoint, device, max_batch, metadata}
+    # or bare checkpoint folders (LLMs named after the folder). See docs/configuration.md.
+    models: list[Any] = field(default_factory=list)
+    # Fill what `models` leaves out: a tiny random demo LLM and the bundled MiniLM embedder.
+    default_models: bool = True
+    # Let checkpoints named by Hugging Face id be downloaded (off: local folders and cache only).
+    allow_downloads: bool = False
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).expanduser()

@@ -45,8 +45,10 @@ class RunningServer:
 
 
 def make_config(data_dir: Path, **overrides) -> ServerConfig:
-    return ServerConfig(host="127.0.0.1", grpc_port=0, http_port=0, data_dir=data_dir,
-                        allowed_roots=[data_dir / "files"], grace_period=5, **overrides)
+    """Free ports, files under data_dir/files, and no models unless asked for."""
+    settings = dict(host="127.0.0.1", grpc_port=0, http_port=0, data_dir=data_dir,
+                    allowed_roots=[data_dir / "files"], grace_period=5, default_models=False)
+    return ServerConfig(**{**settings, **overrides})
 
 
 @pytest.fixture

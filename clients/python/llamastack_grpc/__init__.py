@@ -54,3 +54,22 @@ def http_bindings(service: ServiceDescriptor) -> list[HttpBinding]:
             elif verb:
                 bindings.append(HttpBinding(method, verb.upper(), getattr(one, verb), one.body))
     return bindings
+
+
+def integral_numbers(value):
+    """google.protobuf.Struct keeps every number as a double; JSON read back from one
+    should give whole numbers as integers again (e.g. `maxLength: 10`, row values)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_numbers(v) for v in value]
+    return value
+
+
+def struct_to_dict(struct) -> dict:
+    """A Struct as plain JSON values, whole numbers as ints."""
+    from google.protobuf import json_format
+
+    return integral_numbers(json_format.MessageToDict(struct))

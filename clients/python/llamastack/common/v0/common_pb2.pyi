@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from llamastack.annotations.v1 import annotations_pb2 as _annotations_pb2
+from llamastack.common.v1 import inference_pb2 as _inference_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -119,16 +120,26 @@ class Message(_message.Message):
     def __init__(self, input: _Optional[_Union[ModelInputMessage, _Mapping]] = ..., output: _Optional[_Union[ModelOutputMessage, _Mapping]] = ...) -> None: ...
 
 class Options(_message.Message):
-    __slots__ = ("logprobs", "max_tokens", "temperature", "top_p")
+    __slots__ = ("logprobs", "max_tokens", "temperature", "top_p", "top_k", "repetition_penalty", "stop", "response_format", "seed")
     LOGPROBS_FIELD_NUMBER: _ClassVar[int]
     MAX_TOKENS_FIELD_NUMBER: _ClassVar[int]
     TEMPERATURE_FIELD_NUMBER: _ClassVar[int]
     TOP_P_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    REPETITION_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FORMAT_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
     logprobs: bool
     max_tokens: int
     temperature: float
     top_p: float
-    def __init__(self, logprobs: _Optional[bool] = ..., max_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., top_p: _Optional[float] = ...) -> None: ...
+    top_k: int
+    repetition_penalty: float
+    stop: _containers.RepeatedScalarFieldContainer[str]
+    response_format: _inference_pb2.ResponseFormat
+    seed: int
+    def __init__(self, logprobs: _Optional[bool] = ..., max_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., top_p: _Optional[float] = ..., top_k: _Optional[int] = ..., repetition_penalty: _Optional[float] = ..., stop: _Optional[_Iterable[str]] = ..., response_format: _Optional[_Union[_inference_pb2.ResponseFormat, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class TokenUsage(_message.Message):
     __slots__ = ("input_tokens", "output_tokens", "total_tokens")

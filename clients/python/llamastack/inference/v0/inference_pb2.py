@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from llamastack.annotations.v1 import annotations_pb2 as llamastack_dot_annotations_dot_v1_dot_annotations__pb2
 from llamastack.common.v0 import common_pb2 as llamastack_dot_common_dot_v0_dot_common__pb2
+from llamastack.common.v1 import inference_pb2 as llamastack_dot_common_dot_v1_dot_inference__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'llamastack/inference/v0/inference.proto\x12\x17llamastack.inference.v0\x1a\x1cgoogle/api/annotations.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a!llamastack/common/v0/common.proto\"\xed\x01\n\x15\x43hatCompletionRequest\x12\x39\n\x08messages\x18\x01 \x03(\x0b\x32\x1d.llamastack.common.v0.MessageR\x08messages\x12\x19\n\x05model\x18\x02 \x01(\tH\x00R\x05model\x88\x01\x01\x12\x37\n\x07options\x18\x03 \x01(\x0b\x32\x1d.llamastack.common.v0.OptionsR\x07options\x12)\n\rn_completions\x18\x04 \x01(\x05H\x01R\rn_completions\x88\x01\x01\x42\x08\n\x06_modelB\x10\n\x0e_n_completions\"\xf0\x01\n\x16\x43hatCompletionResponse\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12H\n\ncandidates\x18\x02 \x03(\x0b\x32(.llamastack.common.v0.ModelOutputMessageR\ncandidates\x12\'\n\x0cmodel_called\x18\x03 \x01(\tH\x01R\x0cmodel_called\x88\x01\x01\x12\x36\n\x05usage\x18\x04 \x01(\x0b\x32 .llamastack.common.v0.TokenUsageR\x05usageB\x05\n\x03_idB\x0f\n\r_model_called2\xce\x02\n\x10InferenceService\x12\x88\x01\n\x0e\x43hatCompletion\x12..llamastack.inference.v0.ChatCompletionRequest\x1a/.llamastack.inference.v0.ChatCompletionResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/inference:\x01*\x12\xae\x01\n\x14StreamChatCompletion\x12..llamastack.inference.v0.ChatCompletionRequest\x1a/.llamastack.inference.v0.ChatCompletionResponse\"3\xea\xf3\x18\x13\n\x11text/event-stream\x82\xd3\xe4\x93\x02\x16\"\x11/inference/stream:\x01*0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'llamastack/inference/v0/inference.proto\x12\x17llamastack.inference.v0\x1a\x1cgoogle/api/annotations.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a!llamastack/common/v0/common.proto\x1a$llamastack/common/v1/inference.proto\"\xd9\x02\n\x15\x43hatCompletionRequest\x12\x39\n\x08messages\x18\x01 \x03(\x0b\x32\x1d.llamastack.common.v0.MessageR\x08messages\x12\x19\n\x05model\x18\x02 \x01(\tH\x00R\x05model\x88\x01\x01\x12\x37\n\x07options\x18\x03 \x01(\x0b\x32\x1d.llamastack.common.v0.OptionsR\x07options\x12)\n\rn_completions\x18\x04 \x01(\x05H\x01R\rn_completions\x88\x01\x01\x12\x33\n\x05tools\x18\x05 \x03(\x0b\x32\x1d.llamastack.common.v1.ToolDefR\x05tools\x12%\n\x0btool_choice\x18\x06 \x01(\tH\x02R\x0btool_choice\x88\x01\x01\x42\x08\n\x06_modelB\x10\n\x0e_n_completionsB\x0e\n\x0c_tool_choice\"\xf0\x01\n\x16\x43hatCompletionResponse\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12H\n\ncandidates\x18\x02 \x03(\x0b\x32(.llamastack.common.v0.ModelOutputMessageR\ncandidates\x12\'\n\x0cmodel_called\x18\x03 \x01(\tH\x01R\x0cmodel_called\x88\x01\x01\x12\x36\n\x05usage\x18\x04 \x01(\x0b\x32 .llamastack.common.v0.TokenUsageR\x05usageB\x05\n\x03_idB\x0f\n\r_model_called2\xce\x02\n\x10InferenceService\x12\x88\x01\n\x0e\x43hatCompletion\x12..llamastack.inference.v0.ChatCompletionRequest\x1a/.llamastack.inference.v0.ChatCompletionResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/inference:\x01*\x12\xae\x01\n\x14StreamChatCompletion\x12..llamastack.inference.v0.ChatCompletionRequest\x1a/.llamastack.inference.v0.ChatCompletionResponse\"3\xea\xf3\x18\x13\n\x11text/event-stream\x82\xd3\xe4\x93\x02\x16\"\x11/inference/stream:\x01*0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,10 +39,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INFERENCESERVICE'].methods_by_name['ChatCompletion']._serialized_options = b'\202\323\344\223\002\017\"\n/inference:\001*'
   _globals['_INFERENCESERVICE'].methods_by_name['StreamChatCompletion']._loaded_options = None
   _globals['_INFERENCESERVICE'].methods_by_name['StreamChatCompletion']._serialized_options = b'\352\363\030\023\n\021text/event-stream\202\323\344\223\002\026\"\021/inference/stream:\001*'
-  _globals['_CHATCOMPLETIONREQUEST']._serialized_start=179
-  _globals['_CHATCOMPLETIONREQUEST']._serialized_end=416
-  _globals['_CHATCOMPLETIONRESPONSE']._serialized_start=419
-  _globals['_CHATCOMPLETIONRESPONSE']._serialized_end=659
-  _globals['_INFERENCESERVICE']._serialized_start=662
-  _globals['_INFERENCESERVICE']._serialized_end=996
+  _globals['_CHATCOMPLETIONREQUEST']._serialized_start=217
+  _globals['_CHATCOMPLETIONREQUEST']._serialized_end=562
+  _globals['_CHATCOMPLETIONRESPONSE']._serialized_start=565
+  _globals['_CHATCOMPLETIONRESPONSE']._serialized_end=805
+  _globals['_INFERENCESERVICE']._serialized_start=808
+  _globals['_INFERENCESERVICE']._serialized_end=1142
 # @@protoc_insertion_point(module_scope)

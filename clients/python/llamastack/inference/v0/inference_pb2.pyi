@@ -1,6 +1,7 @@
 from google.api import annotations_pb2 as _annotations_pb2
 from llamastack.annotations.v1 import annotations_pb2 as _annotations_pb2_1
 from llamastack.common.v0 import common_pb2 as _common_pb2
+from llamastack.common.v1 import inference_pb2 as _inference_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -10,16 +11,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ChatCompletionRequest(_message.Message):
-    __slots__ = ("messages", "model", "options", "n_completions")
+    __slots__ = ("messages", "model", "options", "n_completions", "tools", "tool_choice")
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     N_COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CHOICE_FIELD_NUMBER: _ClassVar[int]
     messages: _containers.RepeatedCompositeFieldContainer[_common_pb2.Message]
     model: str
     options: _common_pb2.Options
     n_completions: int
-    def __init__(self, messages: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., model: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.Options, _Mapping]] = ..., n_completions: _Optional[int] = ...) -> None: ...
+    tools: _containers.RepeatedCompositeFieldContainer[_inference_pb2.ToolDef]
+    tool_choice: str
+    def __init__(self, messages: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., model: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.Options, _Mapping]] = ..., n_completions: _Optional[int] = ..., tools: _Optional[_Iterable[_Union[_inference_pb2.ToolDef, _Mapping]]] = ..., tool_choice: _Optional[str] = ...) -> None: ...
 
 class ChatCompletionResponse(_message.Message):
     __slots__ = ("id", "candidates", "model_called", "usage")

@@ -1,0 +1,1 @@
+"""Inference: model registry, engines (transformers, vLLM), chat, embeddings, rerank, reward."""

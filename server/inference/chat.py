@@ -1,0 +1,145 @@
+"""Chat requests as the inference service takes them, prompt rendering with the
+checkpoint's own chat template, and tool calls: the schema that constrains a forced
+call, and parsing the model's answer into one."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from server.errors import InvalidArgument
+from server.inference.engines.base import Constraint
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str = ""
+    parameters: dict = field(default_factory=lambda: {"type": "object"})
+
+    def as_template_tool(self) -> dict:
+        return {"type": "function", "function": {"name": self.name, "description": self.description,
+                                                 "parameters": self.parameters}}
+
+
+@dataclass
+class ToolCall:
+    name: str
+    arguments: dict
+
+
+@dataclass
+class ChatRequest:
+    model_id: str
+    messages: list[dict]  # {"role": system|user|assistant|tool, "content": str, "tool_calls"?: [...]}
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    top_k: int = 0
+    repetition_penalty: float = 1.0
+    stop: list[str] = field(default_factory=list)
+    logprobs: bool = False
+    response_format: Optional[Constraint] = None
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: str = "auto"  # auto | required | none | <tool name>
+    n: int = 1
+    seed: Optional[int] = None
+
+
+@dataclass
+class ChatDelta:
+    """A piece of one candidate's answer. The last piece of a candidate has
+    finish_reason set and, if the answer is a tool call, tool_call."""
+
+    candidate: int
+    text: str
+    token_id: int
+    logprob: Optional[float] = None
+    finish_reason: Optional[str] = None
+    tool_call: Optional[ToolCall] = None
+
+
+@dataclass
+class Candidate:
+    text: str = ""
+    tokens: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    finish_reason: Optional[str] = None
+    tool_call: Optional[ToolCall] = None
+
+
+@dataclass
+class ChatResult:
+    candidates: list[Candidate]
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def check_tools(request: ChatRequest) -> None:
+    names = [t.name for t in request.tools]
+    if len(set(names)) != len(names):
+        raise InvalidArgument("tools", "tool names must be unique")
+    choice = request.tool_choice
+    if choice not in ("auto", "required", "none") and choice not in names:
+        raise InvalidArgument("tool_choice", f"must be auto, required, none or the name of an offered tool; got {choice!r}")
+    if choice == "required" and not names:
+        raise InvalidArgument("tool_choice", "is 'required' but no tools are offered")
+    if request.response_format is not None and forced_tools(request):
+        raise InvalidArgument("response_format", "cannot be combined with a required tool call")
+
+
+def forced_tools(request: ChatRequest) -> list[Tool]:
+    if request.tool_choice == "required":
+        return request.tools
+    return [t for t in request.tools if t.name == request.tool_choice]
+
+
+def offered_tools(request: ChatRequest) -> list[Tool]:
+    return [] if request.tool_choice == "none" else request.tools
+
+
+def tool_call_schema(tools: list[Tool]) -> dict:
+    """A JSON schema that only a call of one of these tools, with valid arguments, meets."""
+    variants = [{
+        "type": "object",
+        "properties": {"name": {"const": tool.name}, "parameters": tool.parameters or {"type": "object"}},
+        "required": ["name", "parameters"],
+        "additionalProperties": False,
+    } for tool in tools]
+    return variants[0] if len(variants) == 1 else {"anyOf": variants}
+
+
+def parse_tool_call(text: str, tools: list[Tool]) -> Optional[ToolCall]:
+    """The answer as a call of an offered tool, if it is one ({"name", "parameters"})."""
+    if not tools:
+        return None
+    try:
+        value = json.loads(text.strip())
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    arguments = value.get("parameters", value.get("arguments", {}))
+    if value.get("name") in {t.name for t in tools} and isinstance(arguments, dict):
+        return ToolCall(name=value["name"], arguments=arguments)
+    return None
+
+
+def render_prompt(tokenizer, request: ChatRequest) -> list[int]:
+    tools = [t.as_template_tool() for t in offered_tools(request)] or None
+    try:
+        ids = tokenizer.apply_chat_template(request.messages, tools=tools, add_generation_prompt=True,
+                                            tokenize=True)
+    except Exception as exc:  # the checkpoint's template rejected the conversation
+        raise InvalidArgument("messages", f"the model's chat template cannot render them: {exc}") from None
+    if hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return list(ids)
+
+
+def encode_continuation(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def message_json(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,69 @@
+"""What every LLM engine offers the inference service."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Optional
+
+
+class ConstraintError(ValueError):
+    """The constraint (schema or grammar) cannot be compiled for decoding."""
+
+
+@dataclass
+class Constraint:
+    """Constrained decoding: exactly one of json_schema (a JSON Schema, as a dict) or
+    grammar (an EBNF/GBNF grammar string)."""
+
+    json_schema: Optional[dict] = None
+    grammar: Optional[str] = None
+
+
+@dataclass
+class GenerationRequest:
+    prompt_ids: list[int]
+    max_tokens: int = 256
+    temperature: float = 0.0  # 0: greedy
+    top_p: float = 1.0
+    top_k: int = 0  # 0: no top-k cut
+    repetition_penalty: float = 1.0
+    stop: list[str] = field(default_factory=list)
+    logprobs: bool = False
+    constraint: Optional[Constraint] = None
+    seed: Optional[int] = None
+
+
+@dataclass
+class TokenEvent:
+    """One generated token: its id, the text it adds, and (when finished) why it stopped:
+    "stop" (end of turn, stop sequence, or grammar complete) or "length"."""
+
+    token_id: int
+    text: str
+    logprob: Optional[float] = None
+    finish_reason: Optional[str] = None
+
+
+class Engine(ABC):
+    """An LLM engine. Concurrent `generate` calls are batched by the engine; leaving the
+    iterator early (cancellation, deadline, client gone) aborts the engine request."""
+
+    name: str
+
+    @abstractmethod
+    def generate(self, request: GenerationRequest) -> AsyncIterator[TokenEvent]: ...
+
+    @property
+    @abstractmethod
+    def tokenizer(self): ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class ScoringEngine(ABC):
+    """Engines that can score a given continuation (reward scoring by log-probability)."""
+
+    @abstractmethod
+    async def continuation_logprobs(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
+        """Log-probability of each continuation token after the prompt."""

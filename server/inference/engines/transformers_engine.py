@@ -1,0 +1,271 @@
+"""The torch/transformers engine, with dynamic batching.
+
+One worker thread owns the model. It takes every request waiting (up to max_batch),
+runs prefill for the batch, then decodes step by step with the KV cache, applying
+each request's own sampling settings, repetition penalty and grammar mask (xgrammar)
+per row. Tokens go back to each caller's asyncio queue as they are made. A request
+whose caller has gone away is dropped from the batch at the next step.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Optional
+
+import torch
+
+from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent
+
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+@dataclass
+class _Pending:
+    request: GenerationRequest
+    loop: asyncio.AbstractEventLoop
+    events: asyncio.Queue
+    cancelled: bool = False
+    generated: list[int] = field(default_factory=list)
+    text: str = ""
+    matcher: object = None
+    generator: Optional[torch.Generator] = None
+    done: bool = False
+
+    def emit(self, item):
+        self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+
+
+class TransformersEngine(Engine, ScoringEngine):
+    name = "transformers"
+
+    def __init__(self, checkpoint: str, device: str = "cpu", max_batch: int = 32, dtype: str = "auto"):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        torch_dtype = {"auto": None, "float32": torch.float32, "bfloat16": torch.bfloat16,
+                       "float16": torch.float16}[dtype]
+        self.model = AutoModelForCausalLM.from_pretrained(checkpoint, dtype=torch_dtype).to(device).eval()
+        self.device = device
+        self.max_batch = max_batch
+        self.vocab_size = self.model.config.vocab_size
+        self.stop_ids = self._stop_token_ids()
+        self.pad_id = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else self.stop_ids[0]
+        self._grammar_compiler = None
+        self._waiting: queue.Queue = queue.Queue()
+        self._worker = threading.Thread(target=self._run, name="transformers-engine", daemon=True)
+        self._worker.start()
+
+    @property
+    def tokenizer(self):
+        return self._tokenizer
+
+    def _stop_token_ids(self) -> list[int]:
+        ids = set()
+        eos = self.model.generation_config.eos_token_id
+        ids.update(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        for token in ("<|eot_id|>", "<|end_of_text|>", "<|eom_id|>"):
+            token_id = self._tokenizer.convert_tokens_to_ids(token)
+            if isinstance(token_id, int) and token_id != self._tokenizer.unk_token_id:
+                ids.add(token_id)
+        if self._tokenizer.eos_token_id is not None:
+            ids.add(self._tokenizer.eos_token_id)
+        return sorted(ids)
+
+    # ---------------------------------------------------------------- public
+
+    async def generate(self, request: GenerationRequest) -> AsyncIterator[TokenEvent]:
+        pending = _Pending(request, asyncio.get_running_loop(), asyncio.Queue())
+        if request.constraint is not None:
+            pending.matcher = self._matcher(request.constraint)  # compile errors surface here
+        self._waiting.put(pending)
+        try:
+            while True:
+                item = await pending.events.get()
+                if item is _STOP:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            pending.cancelled = True  # the worker drops it at the next step
+
+    def close(self) -> None:
+        self._waiting.put(None)
+
+    async def continuation_logprobs(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
+        def run():
+            ids = torch.tensor([prompt_ids + continuation_ids], device=self.device)
+            with torch.inference_mode():
+                logits = self.model(input_ids=ids).logits[0, len(prompt_ids) - 1: -1].float()
+            picked = torch.log_softmax(logits, -1).gather(1, torch.tensor(continuation_ids, device=self.device)[:, None])
+            return picked[:, 0].tolist()
+
+        return await asyncio.to_thread(run)
+
+    # ---------------------------------------------------------------- grammar
+
+    def _matcher(self, constraint):
+        import xgrammar as xgr
+
+        if self._grammar_compiler is None:
+            info = xgr.TokenizerInfo.from_huggingface(self._tokenizer, vocab_size=self.vocab_size,
+                                                      stop_token_ids=self.stop_ids)
+            self._grammar_compiler = xgr.GrammarCompiler(info)
+        try:
+            if constraint.json_schema is not None:
+                compiled = self._grammar_compiler.compile_json_schema(json.dumps(constraint.json_schema),
+                                                                      any_whitespace=False)
+            else:
+                compiled = self._grammar_compiler.compile_grammar(constraint.grammar)
+        except Exception as exc:  # xgrammar reports bad schemas and grammars in several types
+            raise ConstraintError(str(exc)) from None
+        return xgr.GrammarMatcher(compiled)
+
+    @functools.cache
+    def _control_tokens(self) -> torch.Tensor:
+        banned = torch.zeros(self.vocab_size, dtype=torch.bool, device=self.device)
+        for token_id in range(self.vocab_size):
+            text = self._tokenizer.decode([token_id])
+            if any(ord(c) < 0x20 for c in text) and token_id not in self.stop_ids:
+                banned[token_id] = True
+        return banned
+
+    # ---------------------------------------------------------------- worker
+
+    def _run(self):
+        while True:
+            first = self._waiting.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._waiting.put(None)
+                    break
+                batch.append(nxt)
+            batch = [p for p in batch if not p.cancelled]
+            if not batch:
+                continue
+            try:
+                with torch.inference_mode():
+                    self._decode(batch)
+            except Exception as exc:  # a bug or OOM fails this batch's callers, not the engine
+                log.exception("generation failed")
+                for p in batch:
+                    if not p.done:
+                        p.emit(exc)
+            finally:
+                for p in batch:
+                    p.emit(_STOP)
+
+    def _decode(self, batch: list[_Pending]):
+        for p in batch:
+            if p.request.seed is not None:
+                p.generator = torch.Generator(device=self.device).manual_seed(p.request.seed)
+        lengths = [len(p.request.prompt_ids) for p in batch]
+        width = max(lengths)
+        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, p in enumerate(batch):  # left padding keeps every row's last token aligned
+            input_ids[row, width - lengths[row]:] = torch.tensor(p.request.prompt_ids)
+            attention[row, width - lengths[row]:] = 1
+        input_ids, attention = input_ids.to(self.device), attention.to(self.device)
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True)
+        past, logits = out.past_key_values, out.logits[:, -1, :].float()
+        next_position = positions[:, -1:] + 1
+        max_steps = max(p.request.max_tokens for p in batch)
+        for step in range(max_steps):
+            tokens = torch.full((len(batch),), self.pad_id, dtype=torch.long)
+            for row, p in enumerate(batch):
+                if p.done:
+                    continue
+                if p.cancelled:
+                    p.done = True
+                    continue
+                tokens[row] = self._step(p, logits[row])
+            if all(p.done for p in batch):
+                return
+            attention = torch.cat([attention, torch.ones((len(batch), 1), dtype=torch.long, device=self.device)], 1)
+            out = self.model(input_ids=tokens[:, None].to(self.device), attention_mask=attention,
+                             position_ids=next_position, past_key_values=past, use_cache=True)
+            past, logits = out.past_key_values, out.logits[:, -1, :].float()
+            next_position = next_position + 1
+
+    def _step(self, p: _Pending, logits: torch.Tensor) -> int:
+        """Choose one token for p, tell its caller, and mark it done when it finishes."""
+        request = p.request
+        logits = logits[: self.vocab_size].clone()
+        raw_logprobs = torch.log_softmax(logits, -1) if request.logprobs else None
+        if request.repetition_penalty != 1.0 and p.generated:
+            seen = torch.tensor(sorted(set(request.prompt_ids) | set(p.generated)), device=logits.device)
+            values = logits[seen]
+            logits[seen] = torch.where(values > 0, values / request.repetition_penalty,
+                                       values * request.repetition_penalty)
+        if p.matcher is not None:
+            import xgrammar as xgr
+
+            mask = xgr.allocate_token_bitmask(1, self.vocab_size)
+            p.matcher.fill_next_token_bitmask(mask)
+            xgr.apply_token_bitmask_inplace(logits[None], mask.to(logits.device))
+            if request.constraint.json_schema is not None:
+                # JSON never needs a raw control character (compact whitespace), but
+                # xgrammar lets them into strings, where strict parsers reject them.
+                logits.masked_fill_(self._control_tokens(), float("-inf"))
+        token = self._sample(logits, request, p.generator)
+        p.generated.append(token)
+        finish = None
+        if p.matcher is not None:
+            p.matcher.accept_token(token)
+            if p.matcher.is_terminated():
+                finish = "stop"
+        if token in self.stop_ids:
+            finish = "stop"
+        text = "" if token in self.stop_ids else self._new_text(p)
+        if finish is None and request.stop:
+            for stop in request.stop:
+                cut = p.text.find(stop)
+                if cut >= 0:
+                    text = text[: max(0, len(text) - (len(p.text) - cut))]
+                    p.text = p.text[:cut]
+                    finish = "stop"
+                    break
+        if finish is None and len(p.generated) >= request.max_tokens:
+            finish = "length"
+        logprob = float(raw_logprobs[token]) if raw_logprobs is not None else None
+        p.emit(TokenEvent(token_id=token, text=text, logprob=logprob, finish_reason=finish))
+        if finish is not None:
+            p.done = True
+        return token
+
+    def _new_text(self, p: _Pending) -> str:
+        decoded = self._tokenizer.decode(p.generated, skip_special_tokens=True)
+        if decoded.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
+            return ""
+        new, p.text = decoded[len(p.text):], decoded
+        return new
+
+    @staticmethod
+    def _sample(logits: torch.Tensor, request: GenerationRequest, generator) -> int:
+        if request.temperature <= 0:
+            return int(torch.argmax(logits))
+        logits = logits / request.temperature
+        if request.top_k > 0:
+            kth = torch.topk(logits, min(request.top_k, logits.numel())).values[-1]
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+        probs = torch.softmax(logits, -1)
+        if request.top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            keep = sorted_probs.cumsum(-1) - sorted_probs < request.top_p
+            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
+        return int(torch.multinomial(probs, 1, generator=generator))

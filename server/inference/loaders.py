@@ -1,0 +1,28 @@
+"""Turns a ModelSpec into a loaded model object, by engine."""
+from __future__ import annotations
+
+from server.inference.models import ModelSpec
+
+
+def load(spec: ModelSpec):
+    if spec.engine == "transformers" and spec.kind == "llm":
+        from server.inference.engines.transformers_engine import TransformersEngine
+
+        return TransformersEngine(spec.checkpoint, device=spec.device, max_batch=spec.max_batch)
+    if spec.engine == "vllm" and spec.kind == "llm":
+        from server.inference.engines.vllm_engine import VllmEngine
+
+        return VllmEngine(spec.checkpoint, max_batch=spec.max_batch)
+    if spec.kind == "embedding":
+        from server.inference.embeddings import EmbeddingModel
+
+        return EmbeddingModel(spec.checkpoint, device=spec.device)
+    if spec.kind == "rerank":
+        from server.inference.embeddings import CrossEncoderModel
+
+        return CrossEncoderModel(spec.checkpoint, device=spec.device)
+    if spec.kind == "reward" and spec.engine == "transformers":
+        from server.inference.reward import RewardModel
+
+        return RewardModel(spec.checkpoint, device=spec.device)
+    raise ValueError(f"model {spec.id!r}: engine {spec.engine!r} cannot serve a {spec.kind} model")

