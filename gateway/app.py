@@ -67,7 +67,7 @@ class _Endpoint:
             raw = await request.body()
             if raw.strip():
                 try:
-                    parsed = json.loads(raw)
+                    parsed = json.loads(raw, parse_constant=_reject_constant)
                 except ValueError as exc:
                     raise JsonMappingError("", f"request body is not valid JSON: {exc}") from None
             else:
@@ -118,6 +118,10 @@ class _Endpoint:
         media_type = rule.content_type or "text/event-stream"
         return StreamingResponse(_frames(first, messages, stream, media_type), media_type=media_type,
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
 
 
 async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[bytes]:
@@ -187,12 +191,16 @@ def routes(channel: _Channel) -> list[Route]:
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
-    detail = exc.detail
+    detail, headers = exc.detail, None
     if exc.status_code == 404:
         detail = f"No route for {request.method} {request.url.path}"
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}"
-    return _error(exc.status_code, detail)
+        # Each verb is its own route, so the allowed verbs are gathered from all of them.
+        allowed = sorted({verb for route in request.app.router.routes if isinstance(route, Route)
+                          and route.path_regex.match(request.url.path) for verb in route.methods or ()})
+        headers = {"Allow": ", ".join(allowed)}
+    return JSONResponse(error_body(exc.status_code, detail), status_code=exc.status_code, headers=headers)
 
 
 def create_app(grpc_target: str) -> Starlette:

@@ -29,6 +29,7 @@ _WELL_KNOWN = frozenset(
         "Int64Value UInt64Value Int32Value UInt32Value BoolValue StringValue BytesValue"
     ).split()
 )
+_TIME_TYPES = frozenset(("google.protobuf.Timestamp", "google.protobuf.Duration"))
 _JSON_VALUES = frozenset(("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"))
 _INT64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
           FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
@@ -180,6 +181,13 @@ def _join(path: str, name: str) -> str:
 
 def _prepare(value: Any, desc: Descriptor, path: str) -> Any:
     shape = _shape(desc)
+    if desc.full_name in _TIME_TYPES:
+        if not isinstance(value, str):
+            raise JsonMappingError(path, f"expected a string, got {_kind(value)}")
+        try:
+            type_for(desc)().FromJsonString(value)
+        except ValueError as exc:
+            raise JsonMappingError(path, str(exc)) from None
     if shape.kind == "well_known":
         return value
     if shape.kind == "array":
@@ -283,8 +291,11 @@ def _prepare_one(value: Any, field: FieldDescriptor, path: str) -> Any:
         if kind != "boolean":
             raise JsonMappingError(path, f"expected a boolean, got {kind}")
     elif field.type in _INTEGER:
-        if kind != "number" or float(value) != int(value):
+        if not (kind == "number" and (isinstance(value, int) or value.is_integer())):
             raise JsonMappingError(path, f"expected an integer, got {kind} {value!r}")
+        low, high = _integer_range(field.type)
+        if not low <= int(value) <= high:
+            raise JsonMappingError(path, f"{int(value)} is out of range [{low}, {high}]")
         return int(value)
     elif field.type in _FLOAT:
         if kind != "number":
@@ -292,6 +303,14 @@ def _prepare_one(value: Any, field: FieldDescriptor, path: str) -> Any:
     elif field.type == FieldDescriptor.TYPE_STRING and kind != "string":
         raise JsonMappingError(path, f"expected a string, got {kind}")
     return value
+
+
+def _integer_range(field_type: int) -> tuple[int, int]:
+    bits = 64 if field_type in _INT64 else 32
+    if field_type in (FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_UINT64,
+                      FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_FIXED64):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
 def scalar_from_text(text: str, field: FieldDescriptor, path: str) -> Any:

@@ -46,16 +46,28 @@ def validate(message: Message, path: str = "") -> None:
     for field, value in message.ListFields():
         if field.message_type is None or field.message_type.full_name.startswith("google.protobuf."):
             continue
+        base = _child_path(desc, field, path)
         if field.message_type.GetOptions().map_entry:
             value_field = field.message_type.fields_by_name["value"]
             if value_field.message_type is not None:
                 for key, item in value.items():
-                    validate(item, f"{_join(path, field.json_name)}.{key}")
+                    validate(item, f"{base}.{key}")
         elif field.is_repeated:
             for i, item in enumerate(value):
-                validate(item, f"{_join(path, field.json_name)}[{i}]")
+                validate(item, f"{base}[{i}]")
         else:
-            validate(value, _join(path, field.json_name))
+            validate(value, base)
+
+
+def _child_path(desc: Descriptor, field: FieldDescriptor, path: str) -> str:
+    """A union member stands inline (or is the bare value), and a json_array message is
+    the bare array: neither adds a name to the JSON path."""
+    union = _union(desc)
+    if union is not None and field.containing_oneof is union:
+        return path
+    if desc.GetOptions().Extensions[ann.json_array]:
+        return path
+    return _join(path, field.json_name)
 
 
 def _join(path: str, name: str) -> str:

