@@ -39,7 +39,10 @@ class _Pending:
     done: bool = False
 
     def emit(self, item):
-        self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+        try:
+            self.loop.call_soon_threadsafe(self.events.put_nowait, item)
+        except RuntimeError:  # the caller's event loop is gone: nobody is listening
+            self.cancelled = True
 
 
 class TransformersEngine(Engine, ScoringEngine):
