@@ -171,7 +171,6 @@ def main():
 
     (engine_tps, engine_tokens), engine_first = asyncio.run(alone())
     engine.close()
-    del engine
 
     with tempfile.TemporaryDirectory() as data_dir:
         config = ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False, models=[

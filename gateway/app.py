@@ -11,7 +11,6 @@ from typing import Any, AsyncIterator
 
 import grpc
 from google.protobuf import message_factory
-from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import HttpBinding, http_bindings, services

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from server.inference.batching import next_batch
+
 
 @dataclass
 class _Job:
@@ -44,21 +46,7 @@ class EmbeddingModel:
                                  show_progress_bar=False)
 
     def _run(self):
-        while True:
-            jobs = [self._jobs.get()]
-            if jobs[0] is None:
-                return
-            size = len(jobs[0].texts)
-            while size < self.max_batch:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._jobs.put(None)
-                    break
-                jobs.append(job)
-                size += len(job.texts)
+        while (jobs := next_batch(self._jobs, self.max_batch, lambda job: len(job.texts))) is not None:
             try:
                 vectors = self.encode([t for job in jobs for t in job.texts])
                 start = 0

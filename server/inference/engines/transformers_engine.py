@@ -19,6 +19,7 @@ from typing import AsyncIterator, Optional
 
 import torch
 
+from server.inference.batching import next_batch
 from server.inference.engines.base import (ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent,
                                            control_token_ids)
 
@@ -146,20 +147,7 @@ class TransformersEngine(Engine, ScoringEngine):
     # ---------------------------------------------------------------- worker
 
     def _run(self):
-        while True:
-            first = self._waiting.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    nxt = self._waiting.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._waiting.put(None)
-                    break
-                batch.append(nxt)
+        while (batch := next_batch(self._waiting, self.max_batch)) is not None:
             batch = [p for p in batch if not p.cancelled]
             if not batch:
                 continue
