@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.errors import error_body, from_rpc_error
-from gateway.jsonmap import JsonMappingError, fields_by_json_name, follow_path, from_json, scalar_from_text, to_json
+from llamastack_grpc.jsonmap import JsonMappingError, fields_by_json_name, follow_path, from_json, scalar_from_text, to_json
 
 # Request headers passed on to the server as gRPC metadata.
 _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-id")

@@ -24,7 +24,7 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor
 
 import llamastack
-from gateway.jsonmap import enum_values
+from llamastack_grpc.jsonmap import enum_values
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import http_bindings, services
 

@@ -1,4 +1,4 @@
-"""gateway.jsonmap with real contract messages: the specs' JSON <-> protobuf."""
+"""llamastack_grpc.jsonmap with real contract messages: the specs' JSON <-> protobuf."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import re
 import pytest
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from gateway.jsonmap import JsonMappingError, enum_values, from_json, to_json
+from llamastack_grpc.jsonmap import JsonMappingError, enum_values, from_json, to_json
 from llamastack.agents.v1alpha import agents_pb2 as agents
 from llamastack.common.v0 import common_pb2 as common_v0
 from llamastack.common.v1 import common_pb2 as common
