@@ -141,5 +141,16 @@ def encode_continuation(tokenizer, text: str) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
-def message_json(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def constraint_from_response_format(fmt, field: str) -> Optional[Constraint]:
+    """The decoding constraint of a 2025 ResponseFormat message (json_schema or grammar)."""
+    from llamastack_grpc import struct_to_dict
+
+    kind = fmt.WhichOneof("format")
+    if kind is None:
+        return None
+    if kind == "json_schema":
+        return Constraint(json_schema=struct_to_dict(fmt.json_schema.json_schema))
+    grammar = struct_to_dict(fmt.grammar.bnf).get("grammar")
+    if not isinstance(grammar, str) or not grammar.strip():
+        raise InvalidArgument(f"{field}.bnf.grammar", "must hold the grammar (EBNF) as a string")
+    return Constraint(grammar=grammar)

@@ -11,8 +11,7 @@ from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
 from llamastack_grpc import struct_to_dict
 
 from server.errors import InvalidArgument
-from server.inference.chat import ChatDelta, ChatRequest, ChatResult, Tool
-from server.inference.engines.base import Constraint
+from server.inference.chat import ChatDelta, ChatRequest, ChatResult, Tool, constraint_from_response_format
 from server.inference.service import InferenceService
 
 _FINISH = {"stop": v0.FINISH_REASON_STOP, "length": v0.FINISH_REASON_MAX_LENGTH}
@@ -43,18 +42,6 @@ def _assistant(output: v0.ModelOutputMessage) -> dict:
     return message
 
 
-def _constraint(options: v0.Options) -> Constraint | None:
-    if not options.HasField("response_format"):
-        return None
-    fmt = options.response_format
-    if fmt.WhichOneof("format") == "json_schema":
-        return Constraint(json_schema=struct_to_dict(fmt.json_schema.json_schema))
-    grammar = struct_to_dict(fmt.grammar.bnf).get("grammar")
-    if not isinstance(grammar, str) or not grammar.strip():
-        raise InvalidArgument("options.response_format.bnf.grammar", "must hold the grammar (EBNF) as a string")
-    return Constraint(grammar=grammar)
-
-
 def chat_request(service: InferenceService, request: chat_pb2.ChatCompletionRequest) -> ChatRequest:
     options = request.options
     tools = [Tool(name=t.name, description=t.description,
@@ -68,7 +55,7 @@ def chat_request(service: InferenceService, request: chat_pb2.ChatCompletionRequ
         top_p=options.top_p if options.HasField("top_p") else 1.0,
         top_k=options.top_k if options.HasField("top_k") else 0,
         repetition_penalty=options.repetition_penalty if options.HasField("repetition_penalty") else 1.0,
-        stop=list(options.stop), logprobs=options.logprobs, response_format=_constraint(options),
+        stop=list(options.stop), logprobs=options.logprobs, response_format=constraint_from_response_format(options.response_format, "options.response_format"),
         tools=tools, tool_choice=request.tool_choice if request.HasField("tool_choice") else "auto",
         n=request.n_completions if request.HasField("n_completions") else 1,
         seed=options.seed if options.HasField("seed") else None,

@@ -1,0 +1,180 @@
+"""Agents, sessions and turns: the domain service behind the v1alpha agents API and
+the draft's /agents/execute. Plain Python."""
+from __future__ import annotations
+
+import uuid
+from typing import AsyncIterator
+
+from google.protobuf import timestamp_pb2
+from llamastack.agents.v1alpha import agents_pb2 as pb
+from llamastack.common.v1 import agent_config_pb2, messages_pb2
+from llamastack_grpc import struct_to_dict
+
+from server.agents import content as c
+from server.agents.store import AWAITING_INPUT, AgentStore
+from server.agents.tools import ToolGroup, ToolRuntime, builtin_group
+from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, constraint_of
+from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.inference.chat import ChatRequest, Tool
+from server.inference.service import InferenceService
+
+
+def _now() -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.GetCurrentTime()
+    return stamp
+
+
+class AgentService:
+    def __init__(self, store: AgentStore, inference: InferenceService, tools: ToolRuntime, shields: dict,
+                 documents=None):
+        self._store = store
+        self._inference = inference
+        self._shields = shields
+        self._documents = documents  # loads file:// documents under the allowed roots
+        self._runner = TurnRunner(store, inference, tools, shields)
+
+    def recover(self) -> int:
+        """After a restart: turns that were running are failed, never left running."""
+        def finish(turn: pb.Turn):
+            turn.completed_at.CopyFrom(_now())
+            turn.output_message.CopyFrom(messages_pb2.CompletionMessage(
+                role="assistant", content=c.text_content("[turn failed: the server stopped while it ran]")))
+
+        return self._store.fail_interrupted("interrupted: the server stopped while the turn ran", finish)
+
+    # ---------------------------------------------------------------- agents
+
+    def create_agent(self, config: agent_config_pb2.AgentConfig) -> pb.Agent:
+        self._check_config(config)
+        agent = pb.Agent(agent_id=str(uuid.uuid4()), agent_config=config, created_at=_now())
+        self._store.put_agent(agent)
+        return agent
+
+    def _check_config(self, config) -> None:
+        self._inference.registry.get(config.model, ("llm",), "agent_config.model")
+        for shield in [*config.input_shields, *config.output_shields]:
+            if shield not in self._shields:
+                raise InvalidArgument("agent_config.input_shields", f"unknown shield {shield!r}; configured: "
+                                      f"{', '.join(self._shields) or 'none'}")
+        self._groups(config.toolgroups, "agent_config.toolgroups")
+        if config.HasField("max_infer_iters") and config.max_infer_iters < 1:
+            raise InvalidArgument("agent_config.max_infer_iters", "must be at least 1")
+        constraint_of(config)
+
+    def get_agent(self, agent_id: str) -> pb.Agent:
+        return self._store.agent(agent_id)
+
+    def list_agents(self) -> list[pb.Agent]:
+        return self._store.agents()
+
+    def delete_agent(self, agent_id: str) -> None:
+        self._store.delete_agent(agent_id)
+
+    # ---------------------------------------------------------------- sessions
+
+    def create_session(self, agent_id: str, name: str) -> pb.Session:
+        self._store.agent(agent_id)
+        session = pb.Session(session_id=str(uuid.uuid4()), session_name=name, started_at=_now())
+        self._store.put_session(agent_id, session)
+        return session
+
+    def get_session(self, agent_id: str, session_id: str, turn_ids: list[str]) -> pb.Session:
+        return self._store.session(agent_id, session_id, turn_ids)
+
+    def list_sessions(self, agent_id: str) -> list[pb.Session]:
+        return self._store.sessions(agent_id)
+
+    def delete_session(self, agent_id: str, session_id: str) -> None:
+        self._store.delete_session(agent_id, session_id)
+
+    # ---------------------------------------------------------------- turns
+
+    def get_turn(self, agent_id: str, session_id: str, turn_id: str) -> pb.Turn:
+        return self._store.turn(agent_id, session_id, turn_id)[0]
+
+    def get_step(self, agent_id: str, session_id: str, turn_id: str, step_id: str) -> pb.Step:
+        turn = self.get_turn(agent_id, session_id, turn_id)
+        for step in turn.steps:
+            if getattr(step, step.WhichOneof("step")).step_id == step_id:
+                return step
+        raise NotFound(f"Step '{step_id}' not found in turn '{turn_id}'")
+
+    async def create_turn(self, request: pb.CreateAgentTurnRequest) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        agent = self._store.agent(request.agent_id)
+        self._store.check_session(request.agent_id, request.session_id)
+        if not request.messages:
+            raise InvalidArgument("messages", "must hold at least one message")
+        plan = self._plan(agent, request.toolgroups if request.toolgroups else None,
+                          request.tool_config if request.HasField("tool_config") else None)
+        documents = [await self._document_text(d, f"documents[{i}]") for i, d in enumerate(request.documents)]
+        async for chunk in self._runner.start(plan, request.session_id, list(request.messages), documents):
+            yield chunk
+
+    async def resume_turn(self, request: pb.ResumeAgentTurnRequest) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        agent = self._store.agent(request.agent_id)
+        turn, status = self._store.turn(request.agent_id, request.session_id, request.turn_id)
+        if status.status != AWAITING_INPUT:
+            raise FailedPrecondition(f"Turn '{request.turn_id}' is {status.status}, not awaiting tool responses")
+        answered = {r.call_id for r in request.tool_responses}
+        missing = [call for call in status.pending_calls if call not in answered]
+        if missing:
+            raise InvalidArgument("tool_responses", f"missing responses for tool calls: {', '.join(missing)}")
+        extra = answered - set(status.pending_calls)
+        if extra:
+            raise InvalidArgument("tool_responses", f"unknown call ids: {', '.join(sorted(extra))}")
+        plan = self._plan(agent, None, None)
+        async for chunk in self._runner.resume(plan, turn, status, list(request.tool_responses)):
+            yield chunk
+
+    # ---------------------------------------------------------------- helpers
+
+    def _groups(self, toolgroups, field: str) -> list[ToolGroup]:
+        groups = []
+        for i, tool in enumerate(toolgroups):
+            if tool.WhichOneof("tool") == "name":
+                groups.append(ToolGroup(builtin_group(tool.name, f"{field}[{i}]")))
+            else:
+                groups.append(ToolGroup(builtin_group(tool.with_args.name, f"{field}[{i}].name"),
+                                        struct_to_dict(tool.with_args.args)))
+        return groups
+
+    def _plan(self, agent: pb.Agent, toolgroups, tool_config) -> TurnPlan:
+        config = agent.agent_config
+        groups = self._groups(toolgroups if toolgroups is not None else config.toolgroups, "toolgroups")
+        tool_config = tool_config or config.tool_config
+        sampling = config.sampling_params
+        strategy = sampling.strategy.WhichOneof("strategy")
+        chat = ChatRequest(model_id=config.model, messages=[],
+                           max_tokens=sampling.max_tokens if sampling.HasField("max_tokens") else 256,
+                           repetition_penalty=sampling.repetition_penalty
+                           if sampling.HasField("repetition_penalty") else 1.0,
+                           stop=list(sampling.stop), response_format=constraint_of(config),
+                           tool_choice=tool_config.tool_choice if tool_config.HasField("tool_choice") else "auto")
+        if strategy == "top_p":
+            chat.temperature = sampling.strategy.top_p.temperature or 1.0
+            chat.top_p = sampling.strategy.top_p.top_p or 1.0
+        elif strategy == "top_k":
+            chat.temperature, chat.top_k = 1.0, sampling.strategy.top_k.top_k
+        client_tools = [Tool(t.name, t.description, struct_to_dict(t.input_schema) if t.HasField("input_schema")
+                             else {"type": "object"}) for t in config.client_tools]
+        server_tools = ToolRuntime.server_tools(groups)
+        return TurnPlan(agent=agent, chat=chat, server_tools=server_tools, client_tools=client_tools,
+                        max_infer_iters=config.max_infer_iters if config.HasField("max_infer_iters")
+                        else DEFAULT_MAX_INFER_ITERS)
+
+    async def _document_text(self, document: pb.CreateAgentTurnRequest.Document, field: str) -> str:
+        content = document.content
+        kind = content.WhichOneof("content")
+        if kind == "url":
+            if self._documents is None:
+                raise InvalidArgument(f"{field}.content", "documents by URL are not available here")
+            return await self._documents(content.url.uri, document.mime_type, f"{field}.content.uri")
+        if kind == "text":
+            return content.text
+        if kind == "item":
+            return c.content_text(messages_pb2.ToolResponse(content={"item": content.item}).content)
+        if kind == "items":
+            return "\n".join(c.content_text(messages_pb2.ToolResponse(content={"item": i}).content)
+                             for i in content.items.items)
+        raise InvalidArgument(f"{field}.content", "is required")

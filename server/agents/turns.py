@@ -1,0 +1,310 @@
+"""How a turn runs.
+
+instructions + session history + the new messages (+ documents attached to the turn)
+-> input shields -> streamed inference -> tool calls -> tool execution -> again, until
+the model answers without a tool call or max_infer_iters is reached -> output shields
+-> the Turn is stored. Each step is stored as it completes. A client tool call pauses
+the turn (turn_awaiting_input); resume adds the client's tool responses and goes on.
+
+Events, in order: turn_start; for each step step_start, step_progress (text deltas, or
+tool-call deltas with parse_status), step_complete; then turn_complete or
+turn_awaiting_input. The last event carries the whole Turn.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import AsyncIterator, Optional
+
+from google.protobuf import timestamp_pb2
+from llamastack.agents.v1alpha import agents_pb2 as pb
+from llamastack.common.v1 import messages_pb2, safety_pb2
+
+from server.agents import content as c
+from server.agents.store import AWAITING_INPUT, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
+from server.agents.tools import ToolGroup, ToolRuntime
+from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool
+from server.inference.service import InferenceService
+
+DEFAULT_MAX_INFER_ITERS = 10
+_LEVELS = {"info": safety_pb2.VIOLATION_LEVEL_INFO, "warn": safety_pb2.VIOLATION_LEVEL_WARN,
+           "error": safety_pb2.VIOLATION_LEVEL_ERROR}
+_STEP_TYPES = {"inference": pb.STEP_TYPE_INFERENCE, "tool_execution": pb.STEP_TYPE_TOOL_EXECUTION,
+               "shield_call": pb.STEP_TYPE_SHIELD_CALL, "memory_retrieval": pb.STEP_TYPE_MEMORY_RETRIEVAL}
+_E = pb.AgentTurnResponseEventType
+
+
+def _now() -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.GetCurrentTime()
+    return stamp
+
+
+def _chunk(**payload) -> pb.AgentTurnResponseStreamChunk:
+    return pb.AgentTurnResponseStreamChunk(event=pb.AgentTurnResponseEvent(
+        payload=pb.AgentTurnResponseEventPayload(**payload)))
+
+
+@dataclass
+class TurnPlan:
+    """What one turn runs with: the agent's config merged with the turn's overrides."""
+
+    agent: pb.Agent
+    chat: ChatRequest  # model, sampling, response format, tool_choice; messages filled per iteration
+    server_tools: dict[str, ToolGroup]
+    client_tools: list[Tool]
+    max_infer_iters: int
+
+
+class TurnRunner:
+    def __init__(self, store: AgentStore, inference: InferenceService, tools: ToolRuntime, shields: dict):
+        self._store = store
+        self._inference = inference
+        self._tools = tools
+        self._shields = shields
+
+    # ---------------------------------------------------------------- entry points
+
+    async def start(self, plan: TurnPlan, session_id: str, messages: list[pb.TurnInputMessage],
+                    documents: list[str]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        turn = pb.Turn(turn_id=f"{time.time_ns():016x}-{uuid.uuid4().hex[:8]}", session_id=session_id,
+                       input_messages=messages, started_at=_now())
+        self._save(plan, turn, TurnStatus(IN_PROGRESS))
+        yield _chunk(turn_start=pb.AgentTurnResponseTurnStartPayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_START, turn_id=turn.turn_id))
+        async for chunk in self._guarded(plan, turn, self._run(plan, turn, documents, first=True)):
+            yield chunk
+
+    async def resume(self, plan: TurnPlan, turn: pb.Turn, status: TurnStatus,
+                     responses: list[messages_pb2.ToolResponse]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        async def run():
+            # The tool_execution step the turn waited on completes with the client's answers.
+            calls = [call for step in turn.steps if step.WhichOneof("step") == "inference"
+                     for call in step.inference.model_response.tool_calls if call.call_id in status.pending_calls]
+            step = pb.ToolExecutionStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
+                                        step_type=pb.STEP_TYPE_TOOL_EXECUTION, tool_calls=calls,
+                                        tool_responses=responses)
+            for chunk in self._step_events(plan, turn, pb.Step(tool_execution=step)):
+                yield chunk
+            async for chunk in self._run(plan, turn, [], first=False):
+                yield chunk
+
+        self._save(plan, turn, TurnStatus(IN_PROGRESS))
+        async for chunk in self._guarded(plan, turn, run()):
+            yield chunk
+
+    # ---------------------------------------------------------------- the loop
+
+    async def _run(self, plan, turn, documents, first: bool):
+        history = [m for past in self._store.history(plan.agent.agent_id, turn.session_id, turn.turn_id)
+                   for m in c.turn_messages(past)]
+        system = [{"role": "system", "content": plan.agent.agent_config.instructions}]
+        if first:
+            violation = await self._shield_steps(plan, turn, plan.agent.agent_config.input_shields,
+                                                 history + c.turn_messages(turn))
+            async for chunk in violation.events:
+                yield chunk
+            if violation.blocking:
+                async for chunk in self._finish(plan, turn, violation.blocking.user_message):
+                    yield chunk
+                return
+            if documents:
+                async for chunk in self._memory_step(plan, turn, documents):
+                    yield chunk
+        done = sum(1 for step in turn.steps if step.WhichOneof("step") == "inference")
+        for _ in range(max(0, plan.max_infer_iters - done)):  # the bound holds across resumes
+            messages = system + history + c.turn_messages(turn)
+            async for chunk, step in self._inference_step(plan, turn, messages):
+                if chunk is not None:
+                    yield chunk
+                inference = step
+            calls = list(inference.model_response.tool_calls)
+            if not calls:
+                break
+            client_calls = [call for call in calls if call.tool_name not in plan.server_tools]
+            if client_calls:
+                status = TurnStatus(AWAITING_INPUT, pending_calls=[call.call_id for call in client_calls])
+                self._save(plan, turn, status)
+                yield _chunk(turn_awaiting_input=pb.AgentTurnResponseTurnAwaitingInputPayload(
+                    event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_AWAITING_INPUT, turn=turn))
+                return
+            async for chunk in self._tool_step(plan, turn, calls):
+                yield chunk
+        output = self._last_answer(turn)
+        violation = await self._shield_steps(plan, turn, plan.agent.agent_config.output_shields,
+                                             [{"role": "assistant", "content": output}])
+        async for chunk in violation.events:
+            yield chunk
+        async for chunk in self._finish(plan, turn, violation.blocking.user_message if violation.blocking else None):
+            yield chunk
+
+    async def _guarded(self, plan, turn, events):
+        """Whatever ends the turn early (an error, the caller leaving) leaves it failed, not running."""
+        finished = False
+        try:
+            async for chunk in events:
+                finished = chunk.event.payload.WhichOneof("payload") in ("turn_complete", "turn_awaiting_input")
+                yield chunk
+        finally:
+            if not finished:
+                turn.completed_at.CopyFrom(_now())
+                self._save(plan, turn, TurnStatus(FAILED, "the turn stopped before it completed"))
+
+    # ---------------------------------------------------------------- steps
+
+    def _step_events(self, plan, turn, step: pb.Step):
+        kind = step.WhichOneof("step")
+        details = getattr(step, kind)
+        yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=_STEP_TYPES[kind],
+            step_id=details.step_id))
+        yield self._complete(plan, turn, step)
+
+    def _complete(self, plan, turn, step: pb.Step) -> pb.AgentTurnResponseStreamChunk:
+        kind = step.WhichOneof("step")
+        details = getattr(step, kind)
+        details.completed_at.CopyFrom(_now())
+        turn.steps.append(step)
+        self._save(plan, turn, TurnStatus(IN_PROGRESS))
+        return _chunk(step_complete=pb.AgentTurnResponseStepCompletePayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_COMPLETE, step_type=_STEP_TYPES[kind],
+            step_id=details.step_id, step_details=step))
+
+    async def _inference_step(self, plan: TurnPlan, turn, messages):
+        step = pb.InferenceStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
+                                step_type=pb.STEP_TYPE_INFERENCE)
+        yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=pb.STEP_TYPE_INFERENCE,
+            step_id=step.step_id)), None
+        tools = [self._tools.definition(g) for g in plan.server_tools.values()] + plan.client_tools
+        request = ChatRequest(**{**plan.chat.__dict__, "messages": messages, "tools": tools})
+        if not tools:
+            request.tool_choice = "none"
+        text, tool_mode, finish, calls = "", None, None, []
+        async for item in self._inference.chat_stream(request):
+            if not isinstance(item, ChatDelta):
+                continue
+            text += item.text
+            if tool_mode is None and text.strip():
+                tool_mode = bool(tools) and request.tool_choice != "none" and text.lstrip().startswith("{")
+                if tool_mode:
+                    yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
+                        type="tool_call", tool_call=pb.ToolCallDeltaValue(text=""),
+                        parse_status=pb.TOOL_CALL_PARSE_STATUS_STARTED)), None
+            if item.text and tool_mode is not None:
+                if tool_mode:
+                    yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
+                        type="tool_call", tool_call=pb.ToolCallDeltaValue(text=item.text),
+                        parse_status=pb.TOOL_CALL_PARSE_STATUS_IN_PROGRESS)), None
+                else:
+                    yield self._progress(step.step_id, text=pb.TextDelta(type="text", text=item.text)), None
+            if item.finish_reason is not None:
+                finish = item.finish_reason
+                if item.tool_call is not None:
+                    calls.append(c.new_tool_call(item.tool_call.name, item.tool_call.arguments))
+        if tool_mode:
+            parsed = calls[0] if calls else None
+            yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
+                type="tool_call", tool_call=pb.ToolCallDeltaValue(tool_call=parsed) if parsed
+                else pb.ToolCallDeltaValue(text=text),
+                parse_status=pb.TOOL_CALL_PARSE_STATUS_SUCCEEDED if parsed
+                else pb.TOOL_CALL_PARSE_STATUS_FAILED)), None
+        stop = {"stop": messages_pb2.STOP_REASON_END_OF_TURN, "length": messages_pb2.STOP_REASON_OUT_OF_TOKENS}
+        step.model_response.CopyFrom(messages_pb2.CompletionMessage(
+            role="assistant", content=c.text_content("" if calls else text),
+            stop_reason=stop.get(finish, messages_pb2.STOP_REASON_END_OF_TURN), tool_calls=calls))
+        if calls:
+            step.model_response.stop_reason = messages_pb2.STOP_REASON_END_OF_MESSAGE
+        yield self._complete(plan, turn, pb.Step(inference=step)), step
+
+    @staticmethod
+    def _progress(step_id: str, **delta) -> pb.AgentTurnResponseStreamChunk:
+        return _chunk(step_progress=pb.AgentTurnResponseStepProgressPayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_PROGRESS, step_type=pb.STEP_TYPE_INFERENCE,
+            step_id=step_id, delta=pb.ContentDelta(**delta)))
+
+    async def _tool_step(self, plan: TurnPlan, turn, calls):
+        step = pb.ToolExecutionStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
+                                    step_type=pb.STEP_TYPE_TOOL_EXECUTION, tool_calls=calls)
+        yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=pb.STEP_TYPE_TOOL_EXECUTION,
+            step_id=step.step_id))
+        for call in calls:
+            outcome = await self._tools.invoke(plan.server_tools[call.tool_name], c.completion_message(
+                messages_pb2.CompletionMessage(tool_calls=[call]))["tool_calls"][0]["function"]["arguments"])
+            response = step.tool_responses.add(call_id=call.call_id, tool_name=call.tool_name,
+                                               content=c.text_content(outcome.content))
+            response.metadata.update({**outcome.metadata, "error": outcome.error})
+        yield self._complete(plan, turn, pb.Step(tool_execution=step))
+
+    async def _memory_step(self, plan, turn, documents: list[str]):
+        step = pb.MemoryRetrievalStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
+                                      step_type=pb.STEP_TYPE_MEMORY_RETRIEVAL, vector_db_ids="",
+                                      inserted_context=c.text_content("\n\n".join(documents)))
+        # The documents become context of the turn's first user message.
+        for message in turn.input_messages:
+            if message.WhichOneof("message") == "user":
+                message.user.context.CopyFrom(c.text_content("\n\n".join(documents)))
+                break
+        for chunk in self._step_events(plan, turn, pb.Step(memory_retrieval=step)):
+            yield chunk
+
+    @dataclass
+    class _ShieldOutcome:
+        events: AsyncIterator
+        blocking: Optional[object]
+
+    async def _shield_steps(self, plan, turn, shield_ids, messages):
+        chunks, blocking = [], None
+        for shield_id in shield_ids:
+            step = pb.ShieldCallStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
+                                     step_type=pb.STEP_TYPE_SHIELD_CALL)
+            violation = await self._shields[shield_id].check(messages)
+            if violation is not None:
+                step.violation.violation_level = _LEVELS[violation.level]
+                step.violation.user_message = violation.user_message
+                step.violation.metadata.update(violation.metadata)
+                if violation.level == "error" and blocking is None:
+                    blocking = violation
+            chunks.extend(self._step_events(plan, turn, pb.Step(shield_call=step)))
+
+        async def events():
+            for chunk in chunks:
+                yield chunk
+
+        return self._ShieldOutcome(events(), blocking)
+
+    # ---------------------------------------------------------------- ending
+
+    @staticmethod
+    def _last_answer(turn) -> str:
+        for step in reversed(turn.steps):
+            if step.WhichOneof("step") == "inference":
+                return c.content_text(step.inference.model_response.content)
+        return ""
+
+    async def _finish(self, plan, turn, replacement: Optional[str]):
+        output = messages_pb2.CompletionMessage(role="assistant", stop_reason=messages_pb2.STOP_REASON_END_OF_TURN)
+        last = next((s.inference.model_response for s in reversed(turn.steps)
+                     if s.WhichOneof("step") == "inference"), None)
+        if last is not None:
+            output.CopyFrom(last)
+        if replacement is not None:  # a shield blocked the turn: its message is the answer
+            output.content.CopyFrom(c.text_content(replacement))
+            del output.tool_calls[:]
+        turn.output_message.CopyFrom(output)
+        turn.completed_at.CopyFrom(_now())
+        self._save(plan, turn, TurnStatus(COMPLETED))
+        yield _chunk(turn_complete=pb.AgentTurnResponseTurnCompletePayload(
+            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_COMPLETE, turn=turn))
+
+    def _save(self, plan, turn, status: TurnStatus) -> None:
+        self._store.put_turn(plan.agent.agent_id, turn, status)
+
+
+def constraint_of(config) -> Optional[Constraint]:
+    from server.inference.chat import constraint_from_response_format
+
+    return constraint_from_response_format(config.response_format, "agent_config.response_format") \
+        if config.HasField("response_format") else None
