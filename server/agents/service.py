@@ -127,6 +127,19 @@ class AgentService:
         async for chunk in self._runner.resume(plan, turn, status, list(request.tool_responses)):
             yield chunk
 
+    async def run_draft_turn(self, agent_id: str, session_id: str, text: str,
+                             prior_messages: list[dict]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        """A turn whose earlier conversation is given by the caller (the draft's execute)."""
+        plan = self._plan(self._store.agent(agent_id), None, None)
+        plan.prior_messages = prior_messages
+        message = pb.TurnInputMessage(user=messages_pb2.UserMessage(role="user", content=c.text_content(text)))
+        async for chunk in self._runner.start(plan, session_id, [message], []):
+            yield chunk
+
+    @property
+    def registry(self):
+        return self._inference.registry
+
     # ---------------------------------------------------------------- helpers
 
     def _groups(self, toolgroups, field: str) -> list[ToolGroup]:

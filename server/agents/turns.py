@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AsyncIterator, Optional
 
 from google.protobuf import timestamp_pb2
@@ -55,6 +55,9 @@ class TurnPlan:
     server_tools: dict[str, ToolGroup]
     client_tools: list[Tool]
     max_infer_iters: int
+    # Conversation that came before, given by the caller rather than the session (the
+    # draft's /agents/execute sends its turn history).
+    prior_messages: list[dict] = field(default_factory=list)
 
 
 class TurnRunner:
@@ -97,8 +100,9 @@ class TurnRunner:
     # ---------------------------------------------------------------- the loop
 
     async def _run(self, plan, turn, documents, first: bool):
-        history = [m for past in self._store.history(plan.agent.agent_id, turn.session_id, turn.turn_id)
-                   for m in c.turn_messages(past)]
+        history = plan.prior_messages + [
+            m for past in self._store.history(plan.agent.agent_id, turn.session_id, turn.turn_id)
+            for m in c.turn_messages(past)]
         system = [{"role": "system", "content": plan.agent.agent_config.instructions}]
         if first:
             violation = await self._shield_steps(plan, turn, plan.agent.agent_config.input_shields,
