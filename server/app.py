@@ -9,10 +9,15 @@ import signal
 import grpc
 import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from llamastack_grpc import services
 
 from gateway.app import create_app
+from server.agents.draft import DraftAgentExecution
+from server.agents.service import AgentService
+from server.agents.servicer import AgentsServicer, DraftAgentsServicer
+from server.agents.shields import build_shields
+from server.agents.store import AgentStore
+from server.agents.tools import ToolRuntime
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
 from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
@@ -20,9 +25,13 @@ from server.inference.models import ModelRegistry, ModelSpec, default_specs
 from server.inference.service import InferenceService
 from server.inference.servicer import ChatServicer, RerankServicer, RewardScoringServicer
 from server.inspect.servicer import InspectServicer
+from server.jobs import JobRunner
 from server.models.servicer import ModelsServicer
+from server.rpc import reflection
 from server.rpc.handlers import generic_handlers
 from server.storage import LmdbStore
+from server.vectorstores.service import VectorStoreService
+from server.vectorstores.servicer import VectorStoreServicer
 
 log = logging.getLogger("llama_stack_grpc")
 
@@ -37,6 +46,13 @@ class App:
             specs += default_specs(config.data_dir, specs)
         self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
         inference = InferenceService(self.models)
+        self.jobs = JobRunner(self.store)
+        self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_roots,
+                                                index_threshold=config.vector_index_threshold)
+        tools = ToolRuntime(self.vector_stores, config.data_dir, config.web_search_provider,
+                            config.web_search_api_key)
+        self.agents = AgentService(AgentStore(self.store), inference, tools,
+                                   build_shields(config.shields, inference), config.file_roots)
         servicers = {
             "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),
             "llamastack.datasetio.v1beta.DatasetIOService": DatasetIOServicer(datasets),
@@ -44,6 +60,10 @@ class App:
             "llamastack.inference.v0.InferenceService": ChatServicer(inference),
             "llamastack.inference.v1alpha.InferenceService": RerankServicer(inference),
             "llamastack.rewardscoring.v0.RewardScoringService": RewardScoringServicer(inference),
+            "llamastack.vectorstore.v0.VectorStoreService": VectorStoreServicer(self.vector_stores),
+            "llamastack.agents.v1alpha.AgentsService": AgentsServicer(self.agents),
+            "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
+                                                                      self.vector_stores),
         }
         servicers["llamastack.inspect.v1.InspectService"] = InspectServicer(set(servicers) | {
             "llamastack.inspect.v1.InspectService"})
@@ -57,12 +77,16 @@ class App:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.models.load_all)  # warm-up happens before SERVING
+        await self.jobs.start()  # recover jobs an earlier process left unfinished
+        await self.vector_stores.recover()
+        failed = self.agents.recover()
+        if failed:
+            log.warning("%d agent turn(s) were running when the server stopped: marked failed", failed)
         server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
-        names = [s.full_name for s in services()] + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                                                      reflection.SERVICE_NAME]
-        reflection.enable_server_reflection(names, server)
+        reflection.enable(server, [s.full_name for s in services()]
+                          + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
         self.grpc_port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
         await server.start()
         self.grpc_server = server
@@ -101,6 +125,7 @@ class App:
         if self.grpc_server is not None:
             waits.append(self.grpc_server.stop(self.config.grace_period))
         await asyncio.gather(*waits, return_exceptions=True)
+        await self.jobs.stop()  # running jobs stop; they are recovered on the next start
         self.models.close()
         self.store.close()
         log.info("stopped")

@@ -28,6 +28,16 @@ class ServerConfig:
     default_models: bool = True
     # Let checkpoints named by Hugging Face id be downloaded (off: local folders and cache only).
     allow_downloads: bool = False
+    # Vector stores holding more chunks than this are searched through an HNSW index
+    # (hnswlib); smaller ones by exact search.
+    vector_index_threshold: int = 20000
+
+    # Agent shields: [{id, type: pattern, patterns: [{pattern, category, level, message}]}
+    # or {id, type: llama_guard, model: <llm id>}]. See docs/configuration.md.
+    shields: list[Any] = field(default_factory=list)
+    # Web search for agents (builtin::websearch): provider "brave" or "tavily" and its key.
+    web_search_provider: str = ""
+    web_search_api_key: str = ""
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).expanduser()

@@ -2,7 +2,9 @@
 the draft's /agents/execute. Plain Python."""
 from __future__ import annotations
 
+import asyncio
 import uuid
+from pathlib import Path
 from typing import AsyncIterator
 
 from google.protobuf import timestamp_pb2
@@ -17,6 +19,7 @@ from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, c
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference.chat import ChatRequest, Tool
 from server.inference.service import InferenceService
+from server.vectorstores.documents import load_inline, load_uri
 
 
 def _now() -> timestamp_pb2.Timestamp:
@@ -27,11 +30,11 @@ def _now() -> timestamp_pb2.Timestamp:
 
 class AgentService:
     def __init__(self, store: AgentStore, inference: InferenceService, tools: ToolRuntime, shields: dict,
-                 documents=None):
+                 file_roots: list[Path]):
         self._store = store
         self._inference = inference
         self._shields = shields
-        self._documents = documents  # loads file:// documents under the allowed roots
+        self._file_roots = file_roots  # where documents named by file:// may be read
         self._runner = TurnRunner(store, inference, tools, shields)
 
     def recover(self) -> int:
@@ -179,12 +182,13 @@ class AgentService:
     async def _document_text(self, document: pb.CreateAgentTurnRequest.Document, field: str) -> str:
         content = document.content
         kind = content.WhichOneof("content")
+        mime = document.mime_type or None
         if kind == "url":
-            if self._documents is None:
-                raise InvalidArgument(f"{field}.content", "documents by URL are not available here")
-            return await self._documents(content.url.uri, document.mime_type, f"{field}.content.uri")
+            text, _, _ = await asyncio.to_thread(load_uri, content.url.uri, mime, self._file_roots,
+                                                 field_name=f"{field}.content.uri", mime_field=f"{field}.mime_type")
+            return text
         if kind == "text":
-            return content.text
+            return load_inline(content.text, mime, field_name=f"{field}.content", mime_field=f"{field}.mime_type")[0]
         if kind == "item":
             return c.content_text(messages_pb2.ToolResponse(content={"item": content.item}).content)
         if kind == "items":

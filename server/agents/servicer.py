@@ -1,4 +1,5 @@
-"""Thin servicer for llamastack.agents.v1alpha.AgentsService."""
+"""Thin servicers for llamastack.agents.v1alpha.AgentsService and the draft's
+llamastack.agents.v0.AgentsService (execute, memory fetch)."""
 from __future__ import annotations
 
 from google.protobuf import empty_pb2
@@ -69,3 +70,16 @@ class AgentsServicer:
     async def GetAgentStep(self, request, context):
         return pb.AgentStepResponse(step=self._service.get_step(
             request.agent_id, request.session_id, request.turn_id, request.step_id))
+
+
+class DraftAgentsServicer:
+    def __init__(self, execution, memories):
+        self._execution = execution
+        self._memories = memories
+
+    async def ExecuteAgent(self, request, context):
+        return await self._execution.execute(request)
+
+    async def FetchMemories(self, request, context):
+        return await self._memories.fetch_memories(list(request.bank_ids),
+                                                   request.query if request.HasField("query") else None)

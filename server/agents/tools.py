@@ -17,13 +17,13 @@ RAG, CODE, WEB = "builtin::rag", "builtin::code_interpreter", "builtin::websearc
 
 _BUILTIN_TOOLS = {
     RAG: Tool("knowledge_search", "Search the knowledge base (the agent's vector stores) for passages relevant "
-              "to a query.", {"type": "object", "properties": {"query": {"type": "string", "maxLength": 200}},
+              "to a query.", {"type": "object", "properties": {"query": {"type": "string", "maxLength": 100}},
                               "required": ["query"]}),
     CODE: Tool("code_interpreter", "Run Python code and return what it prints.",
                {"type": "object", "properties": {"code": {"type": "string", "maxLength": 2000}},
                 "required": ["code"]}),
     WEB: Tool("web_search", "Search the web.", {"type": "object", "properties": {
-        "query": {"type": "string", "maxLength": 200}}, "required": ["query"]}),
+        "query": {"type": "string", "maxLength": 100}}, "required": ["query"]}),
 }
 
 
@@ -84,10 +84,11 @@ class ToolRuntime:
             return ToolOutcome("error: knowledge_search has no vector stores (toolgroup args vector_db_ids)",
                                error=True)
         top_k = int(group.args.get("max_chunks", 5))
-        nuggets = await self._vector_stores.fetch_memories(list(stores), query, top_k)
-        lines = [f"[{i + 1}] (document {n.document_id}) {n.content}" for i, n in enumerate(nuggets)]
+        hits = [hit for store in stores for hit in await self._vector_stores.search(store, query, top_k)]
+        hits = sorted(hits, key=lambda hit: hit.score, reverse=True)[:top_k]
+        lines = [f"[{i + 1}] (document {hit.document_id}) {hit.content}" for i, hit in enumerate(hits)]
         return ToolOutcome(content="\n".join(lines) or "no results",
-                           metadata={"document_ids": [n.document_id for n in nuggets],
+                           metadata={"document_ids": list(dict.fromkeys(hit.document_id for hit in hits)),
                                      "vector_db_ids": list(stores)})
 
     async def _code(self, arguments: dict) -> ToolOutcome:

@@ -221,12 +221,15 @@ class JobRunner:
                 return record
             raise FailedPrecondition(f"Job '{job_id}' already {record.state.value}; it cannot be cancelled")
         context = self._contexts.get(job_id)
+        if context is None:
+            # Queued: it has not started, so nothing needs undoing, unless it starts meanwhile.
+            if await self._cancel_queued(job_id):
+                await self._append_log(job_id, "cancelled before it started")
+                return self.get(job_id)
+            context = self._contexts.get(job_id)
         if context is not None:
             context._cancel.set()
-            await self._wait_terminal(job_id)
-        else:  # queued: it has not started, so nothing needs undoing
-            await self._finish(job_id, JobState.CANCELLED)
-            await self._append_log(job_id, "cancelled before it started")
+        await self._wait_terminal(job_id)
         return self.get(job_id)
 
     def logs(self, job_id: str, after: int = -1) -> list[LogEntry]:
@@ -269,12 +272,17 @@ class JobRunner:
             record = self.get(job_id)
             if record.state.terminal:  # cancelled while queued
                 return
-            await self._update(job_id, state=JobState.RUNNING.value, started_at=time.time(),
-                               attempts=record.attempts + 1)
-            context = JobContext(self, self.get(job_id))
+            # Registered before the job is marked running, so that a cancel from now on
+            # reaches the work (cancel() only marks a job without a context cancelled).
+            context = JobContext(self, record)
             self._contexts[job_id] = context
-            await self._append_log(job_id, "running")
             try:
+                started = await self._start(job_id)
+                if started is None:  # cancelled while it was being started
+                    return
+                context.resumed = started.attempts > 1
+                await self._append_log(job_id, "running")
+                context.check_cancelled()
                 result = await kind.work(context)
             except JobCancelled:
                 await self._finish(job_id, JobState.CANCELLED)
@@ -291,6 +299,30 @@ class JobRunner:
                 await self._append_log(job_id, "completed")
             finally:
                 self._contexts.pop(job_id, None)
+
+    async def _start(self, job_id: str) -> Optional[JobRecord]:
+        """queued -> running, in one transaction; None if the job was cancelled meanwhile."""
+        def write(txn):
+            record = JobRecord.from_bytes(txn.get(JOBS, job_id.encode()))
+            if record.state.terminal:
+                return None
+            record.state, record.started_at, record.attempts = JobState.RUNNING, time.time(), record.attempts + 1
+            txn.put(JOBS, job_id.encode(), record.to_bytes())
+            return record
+
+        return await asyncio.to_thread(self._store.write, write)
+
+    async def _cancel_queued(self, job_id: str) -> bool:
+        """queued -> cancelled, in one transaction; False if the job started meanwhile."""
+        def write(txn):
+            record = JobRecord.from_bytes(txn.get(JOBS, job_id.encode()))
+            if record.state not in (JobState.VALIDATING, JobState.QUEUED):
+                return False
+            record.state, record.finished_at = JobState.CANCELLED, time.time()
+            txn.put(JOBS, job_id.encode(), record.to_bytes())
+            return True
+
+        return await asyncio.to_thread(self._store.write, write)
 
     async def _wait_terminal(self, job_id: str) -> None:
         while not self.get(job_id).state.terminal:

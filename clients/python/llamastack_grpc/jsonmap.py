@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Iterable
 
+from google.api import field_behavior_pb2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, OneofDescriptor
 from google.protobuf.message import Message
@@ -55,6 +56,11 @@ class _Shape:
     def __init__(self, desc: Descriptor):
         self.desc = desc
         self.fields = {f.json_name: f for f in desc.fields}
+        # Protobuf cannot tell an absent list from an empty one (so the server cannot
+        # either): the JSON side checks that REQUIRED arrays are given.
+        self.required_arrays = tuple(
+            f.json_name for f in desc.fields if f.is_repeated
+            and field_behavior_pb2.REQUIRED in f.GetOptions().Extensions[field_behavior_pb2.field_behavior])
         self.kind = "object"
         self.union: OneofDescriptor | None = None
         self.discriminator = ""
@@ -208,6 +214,9 @@ def _prepare(value: Any, desc: Descriptor, path: str) -> Any:
         if item is None and not _accepts_null(field):
             continue
         out[name] = _prepare_field(item, field, _join(path, name))
+    for name in shape.required_arrays:
+        if name not in out:
+            raise JsonMappingError(_join(path, name), "is required")
     return out
 
 

@@ -52,6 +52,16 @@ class VectorStoreServiceStub:
                 request_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.DropVectorStoreRequest.SerializeToString,
                 response_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.FromString,
                 _registered_method=True)
+        self.GetVectorStore = channel.unary_unary(
+                '/llamastack.vectorstore.v0.VectorStoreService/GetVectorStore',
+                request_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.GetVectorStoreRequest.SerializeToString,
+                response_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.FromString,
+                _registered_method=True)
+        self.QueryVectorStore = channel.unary_unary(
+                '/llamastack.vectorstore.v0.VectorStoreService/QueryVectorStore',
+                request_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreRequest.SerializeToString,
+                response_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreResponse.FromString,
+                _registered_method=True)
         self.UpdateVectorStore = channel.unary_unary(
                 '/llamastack.vectorstore.v0.VectorStoreService/UpdateVectorStore',
                 request_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.UpdateVectorStoreRequest.SerializeToString,
@@ -116,8 +126,23 @@ class VectorStoreServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetVectorStore(self, request, context):
+        """Get one vector store (not in the draft; added so a store's counts can be read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueryVectorStore(self, request, context):
+        """Top-k semantic search over a vector store's chunks, with metadata filters and an
+        optional rerank (not in the draft; added for retrieval).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpdateVectorStore(self, request, context):
-        """Update the name or description of a vector store.
+        """Update the name, description or chunking settings of a vector store.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -182,6 +207,16 @@ def add_VectorStoreServiceServicer_to_server(servicer, server):
                     servicer.DropVectorStore,
                     request_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.DropVectorStoreRequest.FromString,
                     response_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.SerializeToString,
+            ),
+            'GetVectorStore': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetVectorStore,
+                    request_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.GetVectorStoreRequest.FromString,
+                    response_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.SerializeToString,
+            ),
+            'QueryVectorStore': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryVectorStore,
+                    request_deserializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreRequest.FromString,
+                    response_serializer=llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreResponse.SerializeToString,
             ),
             'UpdateVectorStore': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateVectorStore,
@@ -303,6 +338,60 @@ class VectorStoreService:
             '/llamastack.vectorstore.v0.VectorStoreService/DropVectorStore',
             llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.DropVectorStoreRequest.SerializeToString,
             llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetVectorStore(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/llamastack.vectorstore.v0.VectorStoreService/GetVectorStore',
+            llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.GetVectorStoreRequest.SerializeToString,
+            llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.VectorStore.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryVectorStore(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/llamastack.vectorstore.v0.VectorStoreService/QueryVectorStore',
+            llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreRequest.SerializeToString,
+            llamastack_dot_vectorstore_dot_v0_dot_vectorstore__pb2.QueryVectorStoreResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,60 @@
+"""gRPC servicers for vector stores and the agents' memory fetch: thin adapters over
+VectorStoreService. Validation of REQUIRED fields and the mapping of domain errors to
+status codes happen in the generic RPC layer (server/rpc/)."""
+from __future__ import annotations
+
+from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
+from server.vectorstores.service import VectorStoreService
+
+
+class VectorStoreServicer(vectorstore_pb2_grpc.VectorStoreServiceServicer):
+    def __init__(self, service: VectorStoreService):
+        self._service = service
+
+    async def ListVectorStores(self, request, context):
+        return await self._service.list()
+
+    async def CreateVectorStore(self, request, context):
+        return await self._service.create(request)
+
+    async def GetVectorStore(self, request, context):
+        return await self._service.get(request.vector_store_id)
+
+    async def DropVectorStore(self, request, context):
+        return await self._service.drop(request.vector_store_id)
+
+    async def UpdateVectorStore(self, request, context):
+        return await self._service.update(request)
+
+    async def QueryVectorStore(self, request, context):
+        return await self._service.query(request)
+
+    async def SubmitVectorStoreInsertJob(self, request, context):
+        return await self._service.submit_insert(request)
+
+    async def GetVectorStoreInsertJobStatus(self, request, context):
+        return await self._service.insert_status(request.job_id)
+
+    async def CancelVectorStoreInsertJob(self, request, context):
+        return await self._service.cancel_insert(request.job_id)
+
+    async def SubmitVectorStoreDeleteJob(self, request, context):
+        return await self._service.submit_delete(request)
+
+    async def GetVectorStoreDeleteJobStatus(self, request, context):
+        return await self._service.delete_status(request.job_id)
+
+    async def CancelVectorStoreDeleteJob(self, request, context):
+        return await self._service.cancel_delete(request.job_id)
+
+
+class MemoryServicer:
+    """The agents v0 service's FetchMemories (GET /agents/execute) only: not derived from
+    the generated base class, so the generic handler answers UNIMPLEMENTED for ExecuteAgent."""
+
+    def __init__(self, service: VectorStoreService):
+        self._service = service
+
+    async def FetchMemories(self, request, context):
+        return await self._service.fetch_memories(list(request.bank_ids),
+                                                  request.query if request.HasField("query") else None)
