@@ -150,11 +150,6 @@ def test_stop_sequence_ends_the_answer_before_it(client, inference_server):
     assert len(second["tokens"]) < len(first["tokens"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "transformers engine: a stop string that spans two tokens leaks its first part. "
-    "TransformersEngine._step (server/inference/engines/transformers_engine.py) emits each token's "
-    "text at once, so the part of the stop string in the earlier token was already sent when the "
-    "match is found; only the current token's text is cut."))
 def test_stop_sequence_spanning_tokens_is_not_leaked(client, inference_server):
     body = chat_body("Write a long sentence about trains.", max_tokens=30)
     first = only(client.chat(body))
@@ -183,9 +178,6 @@ def test_invalid_request_values(client):
     assert error.value.code == "INVALID_ARGUMENT" and error.value.names("n_completions")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "options.top_p <= 0 is not validated: with temperature > 0 the transformers engine's top-p cut keeps "
-    "no token and torch.multinomial raises, answered as INTERNAL (HTTP 500) instead of INVALID_ARGUMENT"))
 def test_top_p_out_of_range_is_invalid_argument(client):
     with pytest.raises(ApiError) as error:
         client.chat(chat_body("Hi", max_tokens=4, temperature=1.0, top_p=0.0))
@@ -380,9 +372,6 @@ def test_unknown_tool_choice_is_invalid_argument(client):
     assert error.value.code == "INVALID_ARGUMENT" and error.value.names("tool_choice")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the error names 'response_format', not the request's field 'options.response_format': "
-    "server/inference/chat.py check_tools raises InvalidArgument(\"response_format\", ...)"))
 def test_forced_tool_call_with_a_response_format_is_invalid_argument(client):
     body = _tool_body("required")
     body["options"]["response_format"] = {"type": "json_schema", "json_schema": {"type": "object"}}
@@ -485,24 +474,35 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
     assert len({tuple(a["tokens"]) for a in sequential}) == len(bodies)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "one failing row fails its whole batch: an exception in TransformersEngine._step (here torch.multinomial "
-    "on top_p=0) escapes _decode, and _run sends it to every request in the batch"))
 def test_a_failing_request_does_not_fail_the_requests_batched_with_it(inference_server, engine):
-    grpc_client = GrpcClient(inference_server)
-    good = chat_body("What is the capital of France?", max_tokens=8)
-    expected = only(grpc_client.chat(good))
-    bad = chat_body("Hi", max_tokens=8, temperature=1.0, top_p=0.0)
-    stub = chat_grpc.InferenceServiceStub(inference_server.channel)
-    blocker = stub.StreamChatCompletion(chat_proto(chat_body("Hold the engine.", **LONG)), timeout=120)
-    next(blocker)
-    with ThreadPoolExecutor(2) as pool:
-        good_future, bad_future = pool.submit(grpc_client.chat, good), pool.submit(grpc_client.chat, bad)
-        assert wait_until(lambda: engine._waiting.qsize() == 2, timeout=20)
-        blocker.cancel()
-        with pytest.raises(ApiError):
-            bad_future.result(timeout=120)
-        assert only(good_future.result(timeout=120))["tokens"] == expected["tokens"]
+    """The service refuses bad sampling options up front, so the failing request goes to
+    the engine directly: top_p 0 leaves nothing to sample from."""
+    import asyncio
+
+    from server.inference.engines.base import GenerationRequest
+
+    prompt = engine.tokenizer("What is the capital of France?", add_special_tokens=False)["input_ids"]
+
+    async def tokens(request):
+        return [event.token_id async for event in engine.generate(request)]
+
+    async def scenario():
+        good = GenerationRequest(prompt_ids=prompt, max_tokens=8)
+        alone = await tokens(good)
+        blocker = engine.generate(GenerationRequest(prompt_ids=prompt, max_tokens=100000, ignore_eos=True))
+        await blocker.__anext__()  # the engine is busy: the next two wait and are batched together
+        batched = [asyncio.ensure_future(tokens(good)), asyncio.ensure_future(tokens(GenerationRequest(
+            prompt_ids=prompt, max_tokens=8, temperature=1.0, top_p=0.0)))]
+        while engine._waiting.qsize() < 2:
+            await asyncio.sleep(0.01)
+        await blocker.aclose()
+        results = await asyncio.gather(*batched, return_exceptions=True)
+        return alone, results
+
+    alone, (good_result, bad_result) = asyncio.run_coroutine_threadsafe(
+        scenario(), inference_server.loop).result(timeout=120)
+    assert isinstance(bad_result, Exception)
+    assert good_result == alone
 
 
 # ================================================================ models

@@ -86,11 +86,6 @@ def test_sse_stream_concatenates_to_the_unary_greedy_answer(vllm_server, engine)
     assert events[-1]["usage"] == unary["usage"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vLLM engine: JSON is not compact. VllmEngine._sampling passes disable_any_whitespace=True per "
-    "request (StructuredOutputsParams), but this vLLM's structured-output backends read only the "
-    "engine-wide StructuredOutputsConfig.disable_any_whitespace, so any whitespace is allowed and the "
-    "random model pads with spaces until max_tokens, leaving truncated, invalid JSON."))
 def test_json_schema_samples_validate(vllm_server, engine):
     rest = client_for("rest", vllm_server)
 
@@ -127,10 +122,6 @@ def test_cancelling_a_stream_aborts_the_vllm_request(vllm_server, engine):
     assert len(answer["candidates"][0]["tokens"]) == 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vLLM rejects a bad request with vllm.exceptions.VLLMValidationError, which is not a ValueError: "
-    "VllmEngine.generate (server/inference/engines/vllm_engine.py) catches only ValueError, so an invalid "
-    "JSON schema or sampling option is answered INTERNAL instead of INVALID_ARGUMENT on its field"))
 @pytest.mark.parametrize("options, field", [
     ({"response_format": {"type": "json_schema", "json_schema": {"type": "no-such-type"}}},
      "options.response_format"),

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from server.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 from server.agents.websearch import web_search
+from server.errors import FailedPrecondition, InvalidArgument, ResourceExhausted
 
 BRAVE_ANSWER = {
     "type": "search",
@@ -62,7 +62,7 @@ def fake_provider():
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     server.seen, server.status = seen, status
     server.url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -42,18 +42,21 @@ What it does, in layers (outermost first):
      (``code.__new__``/``replace``) or loading them with marshal (the bootstrap makes the
      import system compile the standard library from source, so it never needs
      marshal), gc.get_objects/get_referrers/get_referents, raising resource limits,
-     fcntl.ioctl, and replacing a function's ``__code__``/``__defaults__``;
+     fcntl.ioctl, and changing the ``__code__``/``__defaults__`` of the sandbox's own
+     functions; built-in modules cannot be loaded afresh (``_imp.create_builtin``, which
+     raises no audit event, is taken away after the allowed ones are loaded);
    - the file system: opening a path, listing a folder, and mkdir/rmdir/remove/rename/
      chmod/utime/truncate/xattr, unless the path (symlinks resolved) is inside the
      scratch folder, or, for reading only, a regular file under the standard library's
-     folders (sys.path at start-up), /usr/share/zoneinfo, /etc/localtime, /dev/null,
-     /dev/zero, /dev/urandom or the interpreter binary. ``forbidden_paths`` are refused
-     even where they fall under one of those. chdir, symlinks, hard links and chown are
-     refused; opening a folder outside the scratch folder is refused (a folder fd would
-     let ``dir_fd=`` calls resolve paths where the hook cannot see them); device nodes in
-     the scratch folder are refused. Paths must be str or bytes (a PathLike is converted
-     once by wrappers the bootstrap puts on open() and the os functions, so pathlib works;
-     the hook itself never calls back into user objects).
+     folders (sys.path at start-up), /usr/share/zoneinfo, /etc/localtime, the MIME
+     tables mimetypes reads (/etc/mime.types...), /dev/null, /dev/zero, /dev/urandom or
+     the interpreter binary. ``forbidden_paths`` are refused even where they fall under
+     one of those. chdir, symlinks, hard links and chown are refused; opening a folder as a file descriptor is refused (the ``open`` audit event
+     does not carry ``dir_fd=``, so a folder fd would let relative opens resolve where the
+     hook cannot see; listing folders works); device nodes in the scratch folder are
+     refused. Paths must be str or bytes (a PathLike is converted once by wrappers the
+     bootstrap puts on open() and the os functions, so pathlib works; the hook itself
+     never calls back into user objects).
    A refused import raises ImportError rather than PermissionError, so code with an
    optional dependency (asyncio's ``try: import ssl``) still works.
    The hook keeps all its state in immutable default arguments and calls only built-in
@@ -97,7 +100,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 
 @dataclass
@@ -123,7 +125,7 @@ MAX_OPEN_FILES = 64
 _DRAIN_FACTOR, _DRAIN_MIN = 16, 16 << 20  # output past max(limit * 16, 16 MiB) per stream: killed
 
 # (prefix argv, uses a PID namespace), probed once per process; tests may set it.
-_ISOLATION: Optional[tuple[list[str], bool]] = None
+_ISOLATION: tuple[list[str], bool] | None = None
 
 # Modules the sandboxed code may not import (any dotted component matches).
 _DENIED_MODULES = (
@@ -177,8 +179,12 @@ def _sandbox_main():
                 dynload.append(realpath(entry))
     if os.path.isdir("/usr/share/zoneinfo"):
         roots.append(realpath("/usr/share/zoneinfo"))
-    read_files = frozenset(realpath(p) for p in ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random",
-                                                 "/etc/localtime", sys.executable) if os.path.exists(p))
+    public = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/etc/localtime", sys.executable,
+              # mimetypes.knownfiles: public MIME tables mimetypes.init() reads
+              "/etc/mime.types", "/etc/httpd/mime.types", "/etc/httpd/conf/mime.types", "/etc/apache/mime.types",
+              "/etc/apache2/mime.types", "/usr/local/etc/httpd/conf/mime.types",
+              "/usr/local/lib/netscape/mime.types", "/usr/local/etc/mime.types")
+    read_files = frozenset(realpath(p) for p in public if os.path.exists(p))
     denied = frozenset(__DENIED__)
     forbidden = tuple(dict.fromkeys([os.path.abspath(p) for p in forbidden] + [realpath(p) for p in forbidden]))
 
@@ -195,9 +201,10 @@ def _sandbox_main():
     # Unaudited calls that reach outside the scratch folder or the process: take them away.
     # (posix and _signal cannot be loaded afresh any more, see above.)
     sets = [value for key, value in vars(os).items() if key.startswith("supports_") and isinstance(value, set)]
-    for module, names in ((os, ("chroot", "mkfifo", "mknod", "pidfd_open")), (sys.modules["posix"], ()),
+    for module, names in ((os, ("chroot", "mkfifo", "mknod", "pidfd_open")),
+                          (sys.modules["posix"], ("chroot", "mkfifo", "mknod", "pidfd_open")),
                           (_signal, ("pidfd_send_signal",))):
-        for name in names or ("chroot", "mkfifo", "mknod", "pidfd_open"):
+        for name in names:
             function = getattr(module, name, None)
             if function is not None:
                 delattr(module, name)
@@ -353,7 +360,8 @@ def _sandbox_main():
     ))
 
     def hook(event, args, _always=always, _prefixes=("ctypes.", "_winapi.", "winreg.", "msvcrt.", "_ctypes."),
-             _resolve=resolve, _allowed=allowed, _shown=shown, _PE=PermissionError, _IE=ImportError, _type=type, _str=str, _int=int,
+             _resolve=resolve, _allowed=allowed, _shown=shown, _PE=PermissionError, _IE=ImportError,
+             _type=type, _str=str, _int=int,
              _strcopy=str.__str__, _isinstance=isinstance, _lstat=os.stat, _item=tuple.__getitem__,
              _OSError=OSError, _ValueError=ValueError, _len=len, _denied=denied, _dynload=tuple(dynload),
              _wflags=os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC,
@@ -367,7 +375,7 @@ def _sandbox_main():
         if event in _always or event.startswith(_prefixes):
             raise _PE("sandbox: %s is not allowed" % event)
         if event == "open":
-            path, mode, flags = args[0], args[1], args[2]
+            path, mode, flags = args[0], args[1], args[2] if _len(args) > 2 else None
             if _type(path) is _int:
                 return  # an fd the code already holds
             write = (_type(flags) is _int and flags & _wflags) or (
@@ -383,8 +391,8 @@ def _sandbox_main():
             if kind == 0o020000 or kind == 0o060000:  # character or block device
                 if not _allowed(where, False) or inside and where != "/dev/null":
                     raise _PE("sandbox: opening device %r is not allowed" % (where,))
-            elif kind == 0o040000 and not inside:
-                raise _PE("sandbox: opening folder %r is not allowed" % (where,))
+            elif kind == 0o040000:  # a folder fd would let dir_fd= opens (not audited) go anywhere
+                raise _PE("sandbox: opening folder %r is not allowed (list it with os.listdir/scandir)" % (where,))
             return
         if event == "socket.__new__":
             if args[1] != 1:  # AF_UNIX only (socketpair); connect/bind/sendto are refused anyway
@@ -446,7 +454,11 @@ def _sandbox_main():
                     raise _PE("sandbox: changing the sandbox's %s is not allowed" % args[1])
             return
 
-    code = compile(source, "main.py", "exec", dont_inherit=True)
+    try:
+        code = compile(source, "main.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:  # ValueError: null bytes in the source
+        sys.excepthook(type(error), error, None)
+        _exit(1)
     main = type(sys)("__main__")
     main.__file__ = "main.py"
     main.__builtins__ = builtins
@@ -491,11 +503,7 @@ def _sandbox_main():
                 pass
         _exit(status)
 
-try:
-    _sandbox_main()
-except SyntaxError as error:
-    sys.excepthook(type(error), error, None)
-    os._exit(1)
+_sandbox_main()
 '''.replace("__DENIED__", repr(_DENIED_MODULES))
 
 
@@ -521,7 +529,7 @@ async def _probe_isolation() -> tuple[list[str], bool]:
                 stderr=asyncio.subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
             if await asyncio.wait_for(process.wait(), 10) == 0:
                 return prefix, pid_namespace
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             if process is not None and process.returncode is None:
                 process.kill()
                 await process.wait()
@@ -592,7 +600,7 @@ def _describe_signal(number: int, limits: SandboxLimits) -> str:
     if number == signal.SIGXCPU:
         return f"CPU time limit of {limits.cpu_s} s exceeded ({name})"
     if number == signal.SIGKILL:
-        return f"killed ({name}), probably by the CPU time limit of {limits.cpu_s} s"
+        return f"killed ({name}): the CPU time limit of {limits.cpu_s} s, or the machine ran out of memory"
     if number == signal.SIGXFSZ:
         return f"file size limit of {limits.max_file_mb} MB exceeded ({name})"
     return f"killed by {name}"
@@ -632,7 +640,7 @@ async def run_python(code: str, limits: SandboxLimits = SandboxLimits(),
             _kill_group(process)
             try:
                 await asyncio.wait_for(process.wait(), 5)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 pass
         for fd in (status_read, status_write):
             if fd >= 0:
@@ -680,11 +688,11 @@ async def _supervise(process, limits: SandboxLimits, status_read: int) -> Sandbo
     try:
         try:
             await asyncio.wait_for(process.wait(), max(0.1, float(limits.timeout_s)))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             timed_out = True
             _kill_group(process)
             await process.wait()
-        done, _ = await asyncio.wait(readers, timeout=5)
+        await asyncio.wait(readers, timeout=5)
     finally:
         for reader in readers:
             if not reader.done():

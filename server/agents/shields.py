@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from server.inference.chat import ChatRequest
 
@@ -91,7 +91,7 @@ class PatternShield(Shield):
         if not messages:
             return None
         text = message_text(messages[-1].get("content"))
-        hit: Optional[Pattern] = None
+        hit: Pattern | None = None
         for pattern in self.patterns:
             if pattern.regex.search(text) and (hit is None or _SEVERITY[pattern.level] > _SEVERITY[hit.level]):
                 hit = pattern
@@ -126,7 +126,7 @@ LLAMA_GUARD_3_CATEGORIES = {
 _ROLE_NAMES = {"user": "User", "assistant": "Agent"}
 
 
-def llama_guard_prompt(messages: list[dict], categories: Optional[list[str]] = None) -> str:
+def llama_guard_prompt(messages: list[dict], categories: list[str] | None = None) -> str:
     """The Llama Guard 3 task for the conversation: categories, the User/Agent turns, and
     the instruction to assess the last turn's role. System and tool messages are left out."""
     turns = [(_ROLE_NAMES[m.get("role")], message_text(m.get("content")))
@@ -168,7 +168,7 @@ def parse_llama_guard(answer: str, unparsed_level: str = "warn") -> Violation | 
 
 
 class LlamaGuardShield(Shield):
-    def __init__(self, id: str, inference, model: str, categories: Optional[list[str]] = None,
+    def __init__(self, id: str, inference, model: str, categories: list[str] | None = None,
                  template: str = "shield", on_unparsable: str = "warn", max_tokens: int = 20):
         self.id = id
         self.inference = inference
@@ -215,7 +215,7 @@ def build_shields(config: list[dict], inference) -> dict[str, Shield]:
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             name += f" ({entry['id']!r})"
 
-        def fail(problem: str):
+        def fail(problem: str, name: str = name):
             raise ValueError(f"{name}: {problem}")
 
         if not isinstance(entry, dict):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Optional
 
 import httpx
 
@@ -28,7 +27,7 @@ MAX_RESULTS = 5
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _provider(provider: Optional[str], api_key: Optional[str]) -> str:
+def _provider(provider: str | None, api_key: str | None) -> str:
     if not api_key or not api_key.strip():
         raise FailedPrecondition("web search is not configured: set web_search_provider ('brave' or 'tavily') "
                                  "and web_search_api_key in the server config")
@@ -73,12 +72,12 @@ async def web_search(query: str, *, provider: str | None, api_key: str | None, t
     count = max(1, min(int(max_results), 20))
     if name == "brave":
         url = f"{root}/res/v1/web/search"
-        call = dict(method="GET", url=url, params={"q": query, "count": count},
-                    headers={"Accept": "application/json", "X-Subscription-Token": api_key})
+        call = {"method": "GET", "url": url, "params": {"q": query, "count": count},
+                "headers": {"Accept": "application/json", "X-Subscription-Token": api_key}}
     else:
         url = f"{root}/search"
-        call = dict(method="POST", url=url, json={"query": query, "max_results": count, "api_key": api_key},
-                    headers={"Accept": "application/json", "Authorization": f"Bearer {api_key}"})
+        call = {"method": "POST", "url": url, "json": {"query": query, "max_results": count, "api_key": api_key},
+                "headers": {"Accept": "application/json", "Authorization": f"Bearer {api_key}"}}
     try:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
             response = await client.request(**call)

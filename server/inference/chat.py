@@ -85,7 +85,7 @@ def check_tools(request: ChatRequest) -> None:
     if choice == "required" and not names:
         raise InvalidArgument("tool_choice", "is 'required' but no tools are offered")
     if request.response_format is not None and forced_tools(request):
-        raise InvalidArgument("response_format", "cannot be combined with a required tool call")
+        raise InvalidArgument("options.response_format", "cannot be combined with a required tool call")
 
 
 def forced_tools(request: ChatRequest) -> list[Tool]:

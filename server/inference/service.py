@@ -46,6 +46,14 @@ class InferenceService:
             raise InvalidArgument("n_completions", "must be at least 1")
         if request.max_tokens < 1:
             raise InvalidArgument("options.max_tokens", "must be at least 1")
+        if not 0.0 < request.top_p <= 1.0:
+            raise InvalidArgument("options.top_p", "must be in (0, 1]")
+        if request.temperature < 0:
+            raise InvalidArgument("options.temperature", "must be at least 0")
+        if request.top_k < 0:
+            raise InvalidArgument("options.top_k", "must be at least 0")
+        if request.repetition_penalty <= 0:
+            raise InvalidArgument("options.repetition_penalty", "must be greater than 0")
         chat.check_tools(request)
         engine = self._llm(request.model_id)
         prompt = chat.render_prompt(engine.tokenizer, request)

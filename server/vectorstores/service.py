@@ -35,7 +35,7 @@ from typing import Any, Awaitable, Optional, Sequence, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import timestamp_pb2
 
 from llamastack.agents.v0 import agents_pb2
 from llamastack.common.v0 import common_pb2 as v0
@@ -744,6 +744,7 @@ class VectorStoreService:
         for hit in hits:
             chunk = response.chunks.add(document_id=hit.document_id, chunk_index=hit.chunk_index,
                                         content=hit.content, score=hit.score)
+            chunk.metadata.SetInParent()  # `{}` rather than absent for a document without metadata
             chunk.metadata.update(hit.metadata)
         return response
 

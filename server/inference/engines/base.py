@@ -31,6 +31,7 @@ class GenerationRequest:
     logprobs: bool = False
     constraint: Optional[Constraint] = None
     seed: Optional[int] = None
+    ignore_eos: bool = False  # run to max_tokens (benchmarks, tests)
 
 
 @dataclass

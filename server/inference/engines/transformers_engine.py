@@ -34,7 +34,8 @@ class _Pending:
     events: asyncio.Queue
     cancelled: bool = False
     generated: list[int] = field(default_factory=list)
-    text: str = ""
+    text: str = ""  # the answer so far
+    sent: int = 0  # how much of it the caller has been given
     matcher: object = None
     generator: Optional[torch.Generator] = None
     done: bool = False
@@ -191,7 +192,12 @@ class TransformersEngine(Engine, ScoringEngine):
                 if p.cancelled:
                     p.done = True
                     continue
-                tokens[row] = self._step(p, logits[row])
+                try:
+                    tokens[row] = self._step(p, logits[row])
+                except Exception as exc:  # one bad request fails alone, not its batch
+                    log.exception("generation failed for one request")
+                    p.emit(exc)
+                    p.done = True
             if all(p.done for p in batch):
                 return
             attention = torch.cat([attention, torch.ones((len(batch), 1), dtype=torch.long, device=self.device)], 1)
@@ -227,31 +233,27 @@ class TransformersEngine(Engine, ScoringEngine):
             p.matcher.accept_token(token)
             if p.matcher.is_terminated():
                 finish = "stop"
-        if token in self.stop_ids:
+        if token in self.stop_ids and not request.ignore_eos:
             finish = "stop"
-        text = "" if token in self.stop_ids else self._new_text(p)
+        if token not in self.stop_ids:
+            decoded = self._tokenizer.decode(p.generated, skip_special_tokens=True)
+            if not decoded.endswith("\ufffd"):  # else half of a multi-byte character: wait for the rest
+                p.text = decoded
         if finish is None and request.stop:
-            for stop in request.stop:
-                cut = p.text.find(stop)
-                if cut >= 0:
-                    text = text[: max(0, len(text) - (len(p.text) - cut))]
-                    p.text = p.text[:cut]
-                    finish = "stop"
-                    break
+            cuts = [cut for cut in (p.text.find(stop) for stop in request.stop) if cut >= 0]
+            if cuts:
+                p.text, finish = p.text[:min(cuts)], "stop"
         if finish is None and len(p.generated) >= request.max_tokens:
             finish = "length"
+        # Text that could be the start of a stop string is held back until it cannot.
+        hold = 0 if finish or not request.stop else max(len(stop) for stop in request.stop) - 1
+        ready = max(p.sent, len(p.text) - hold)
+        text, p.sent = p.text[p.sent:ready], ready
         logprob = float(raw_logprobs[token]) if raw_logprobs is not None else None
         p.emit(TokenEvent(token_id=token, text=text, logprob=logprob, finish_reason=finish))
         if finish is not None:
             p.done = True
         return token
-
-    def _new_text(self, p: _Pending) -> str:
-        decoded = self._tokenizer.decode(p.generated, skip_special_tokens=True)
-        if decoded.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
-            return ""
-        new, p.text = decoded[len(p.text):], decoded
-        return new
 
     @staticmethod
     def _sample(logits: torch.Tensor, request: GenerationRequest, generator) -> int:

@@ -8,7 +8,19 @@ from typing import AsyncIterator
 
 import functools
 
+from server.errors import InvalidArgument
 from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, TokenEvent, control_token_ids
+
+from vllm.exceptions import VLLMValidationError
+
+_SAMPLING_OPTIONS = {"top_p", "top_k", "temperature", "repetition_penalty", "max_tokens", "seed"}
+
+
+def _request_error(exc: Exception) -> Exception:
+    parameter = getattr(exc, "parameter", None)
+    if parameter in _SAMPLING_OPTIONS:
+        return InvalidArgument(f"options.{parameter}", str(exc))
+    return ConstraintError(str(exc))
 
 
 class VllmEngine(Engine):
@@ -20,6 +32,11 @@ class VllmEngine(Engine):
 
         import torch
 
+        from vllm.config import StructuredOutputsConfig
+
+        # Compact JSON: this vLLM reads the whitespace setting per engine, not per request.
+        engine_args.setdefault("structured_outputs_config",
+                               StructuredOutputsConfig(backend="xgrammar", disable_any_whitespace=True))
         if not torch.cuda.is_available():
             # On the CPU backend this fraction is of host memory, reserved for the KV cache.
             engine_args.setdefault("gpu_memory_utilization", 0.25)
@@ -53,6 +70,7 @@ class VllmEngine(Engine):
             max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
             top_k=request.top_k if request.top_k > 0 else -1, repetition_penalty=request.repetition_penalty,
             stop=request.stop or None, logprobs=0 if request.logprobs else None, seed=request.seed,
+            ignore_eos=request.ignore_eos,
             structured_outputs=structured, logit_bias=bias, output_kind=RequestOutputKind.DELTA)
 
     @functools.cache
@@ -64,8 +82,8 @@ class VllmEngine(Engine):
         request_id = uuid.uuid4().hex
         try:
             params = self._sampling(request)
-        except ValueError as exc:
-            raise ConstraintError(str(exc)) from None
+        except (ValueError, VLLMValidationError) as exc:
+            raise _request_error(exc) from None
         self.active.add(request_id)
         finished = False
         try:
@@ -82,8 +100,8 @@ class VllmEngine(Engine):
                     yield TokenEvent(token_id=token, text=completion.text if last else "", logprob=logprob,
                                      finish_reason={"stop": "stop", "length": "length"}.get(reason, reason))
                 finished = output.finished
-        except ValueError as exc:  # vLLM validates structured-output specs when the request arrives
-            raise ConstraintError(str(exc)) from None
+        except (ValueError, VLLMValidationError) as exc:  # vLLM validates requests when they arrive
+            raise _request_error(exc) from None
         finally:
             self.active.discard(request_id)
             if not finished:
