@@ -218,7 +218,7 @@ def _unimplemented_methods(implemented):
 
 def test_unimplemented_rpcs_answer_unimplemented_with_their_name(server):
     methods = _unimplemented_methods(set(server.app.servicers))
-    assert len(methods) > 40
+    assert methods, "every RPC is implemented now: nothing is left for this test to check"
     for method in methods:
         name = f"{method.containing_service.full_name}/{method.name}"
         with pytest.raises(grpc.RpcError) as caught:

@@ -244,8 +244,10 @@ class VectorIndex:
         rows = np.flatnonzero(self._alive[:n] if mask is None else mask)
         if not len(rows):
             return [], []
-        if len(rows) == n:
+        if 4 * len(rows) >= n:  # most rows: one product over all, then pick (no matrix copy)
             scores = self._vectors[:n] @ query
+            if len(rows) < n:
+                scores = scores[rows]
         else:
             scores = self._vectors[rows] @ query
         k = min(k, len(rows))

@@ -360,7 +360,8 @@ class VectorStoreService:
     def documents(self, store_id: str) -> dict[str, dict[str, Any]]:
         """The stored document records of a store (document id -> record)."""
         with self._store.read() as txn:
-            return {json.loads(v)["document_id"]: json.loads(v) for _, v in txn.scan(DOCUMENTS, _docs_prefix(store_id))}
+            records = [json.loads(v) for _, v in txn.scan(DOCUMENTS, _docs_prefix(store_id))]
+        return {record["document_id"]: record for record in records}
 
     # ---------------------------------------------------------------- insert jobs
 

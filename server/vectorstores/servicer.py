@@ -46,15 +46,3 @@ class VectorStoreServicer(vectorstore_pb2_grpc.VectorStoreServiceServicer):
 
     async def CancelVectorStoreDeleteJob(self, request, context):
         return await self._service.cancel_delete(request.job_id)
-
-
-class MemoryServicer:
-    """The agents v0 service's FetchMemories (GET /agents/execute) only: not derived from
-    the generated base class, so the generic handler answers UNIMPLEMENTED for ExecuteAgent."""
-
-    def __init__(self, service: VectorStoreService):
-        self._service = service
-
-    async def FetchMemories(self, request, context):
-        return await self._service.fetch_memories(list(request.bank_ids),
-                                                  request.query if request.HasField("query") else None)
