@@ -253,9 +253,9 @@ def test_knowledge_search_turn_carries_document_ids(api, agents_server):
     assert any(f"document {d}" in response["content"] for d in found)
 
 
-def test_max_infer_iters_bounds_the_loop(agents_server):
+def test_max_infer_iters_bounds_the_loop(api, agents_server):
     store, _ = _vector_store_with_documents(agents_server)
-    rest = Rest(agents_server)
+    rest = api
     agent = rest.create_agent(toolgroups=[{"name": "builtin::rag", "args": {"vector_db_ids": [store]}}],
                               tool_config={"tool_choice": "required"}, max_infer_iters=3,
                               sampling_params={**GREEDY, "max_tokens": 200})
@@ -265,7 +265,8 @@ def test_max_infer_iters_bounds_the_loop(agents_server):
 
 
 class _ScriptedEngine(Engine):
-    """Answers every prompt with one fixed text: orchestration tests only."""
+    """Answers every prompt with one fixed text (orchestration tests only); a text ending
+    in FAIL raises after the rest has been streamed."""
 
     name = "scripted"
 
@@ -277,35 +278,139 @@ class _ScriptedEngine(Engine):
         return self._tokenizer
 
     async def generate(self, request):
-        pieces = [self.text[i:i + 7] for i in range(0, len(self.text), 7)]
+        text = self.text.removesuffix("FAIL")
+        pieces = [text[i:i + 7] for i in range(0, len(text), 7)]
         for i, piece in enumerate(pieces):
-            yield TokenEvent(token_id=1, text=piece, finish_reason="stop" if i == len(pieces) - 1 else None)
+            last = i == len(pieces) - 1 and not self.text.endswith("FAIL")
+            yield TokenEvent(token_id=1, text=piece, finish_reason="stop" if last else None)
+        if self.text.endswith("FAIL"):
+            raise RuntimeError("the engine broke mid-answer")
 
     def close(self):
         pass
 
 
-def test_code_interpreter_turn_runs_in_the_sandbox(agents_server):
-    app = agents_server.app
+@pytest.fixture
+def scripted(agents_server):
+    """Registers a model id "scripted" whose answer the test sets: scripted(text)."""
+    models = agents_server.app.models
+
+    def script(text: str):
+        models.specs["scripted"] = ModelSpec(id="scripted", checkpoint="scripted")
+        models.loaded["scripted"] = _ScriptedEngine(models.loaded["tiny-llama"].tokenizer, text)
+
+    yield script
+    models.loaded.pop("scripted", None)
+    models.specs.pop("scripted", None)
+
+
+def test_code_interpreter_turn_runs_in_the_sandbox(api, agents_server, scripted):
     data_dir = agents_server.config.data_dir
     code = (f"try:\n    print(open({str(data_dir / 'secret.txt')!r}).read())\nexcept Exception as e:\n"
             "    print('read refused', type(e).__name__)\nimport socket\ntry:\n"
             "    socket.create_connection(('127.0.0.1', 9), timeout=1)\nexcept Exception as e:\n"
             "    print('socket refused', type(e).__name__)\nprint(6 * 7)")
-    script = json.dumps({"name": "code_interpreter", "parameters": {"code": code}})
-    app.models.specs["scripted"] = ModelSpec(id="scripted", checkpoint="scripted")
-    app.models.loaded["scripted"] = _ScriptedEngine(app.models.loaded["tiny-llama"].tokenizer, script)
-    try:
-        rest = Rest(agents_server)
-        agent = rest.create_agent(model="scripted", toolgroups=["builtin::code_interpreter"], max_infer_iters=1)
-        session = rest.create_session(agent)
-        turn = payloads(rest.turn(agent, session, "run it"))[-1]["turn"]
-    finally:
-        del app.models.loaded["scripted"], app.models.specs["scripted"]
+    scripted(json.dumps({"name": "code_interpreter", "parameters": {"code": code}}))
+    agent = api.create_agent(model="scripted", toolgroups=["builtin::code_interpreter"], max_infer_iters=1)
+    session = api.create_session(agent)
+    turn = payloads(api.turn(agent, session, "run it"))[-1]["turn"]
     (execution,) = steps_of(turn, "tool_execution")
     output = execution["tool_responses"][0]["content"]
     assert "the-data-dir-secret" not in output
     assert "read refused" in output and "socket refused" in output and "42" in output
+
+
+def test_an_error_after_the_stream_started_ends_it_with_a_status(agents_server, scripted):
+    scripted("some words before it breaks FAIL")
+    rest = Rest(agents_server)
+    agent = rest.create_agent(model="scripted")
+    session = rest.create_session(agent)
+    path = f"/v1alpha/agents/{agent}/session/{session}/turn"
+    with agents_server.http.stream("POST", path, json={"messages": [{"role": "user", "content": "x"}],
+                                                       "stream": True}) as response:
+        lines = [line for line in response.iter_lines() if line]
+    assert response.status_code == 200  # the stream had started when the error came
+    assert lines[-2] == "event: error"
+    error = json.loads(lines[-1].removeprefix("data: "))
+    assert error["status"] == 500 and error["title"] == "Internal Server Error" and error["detail"]
+    assert any('"step_progress"' in line for line in lines)
+    stub = agents_pb2_grpc.AgentsServiceStub(agents_server.channel)
+    call = stub.CreateAgentTurn(from_json({"agent_id": agent, "session_id": session, "messages": [
+        {"role": "user", "content": "x"}]}, pb.CreateAgentTurnRequest), timeout=30)
+    received = []
+    with pytest.raises(grpc.RpcError) as caught:
+        for chunk in call:
+            received.append(chunk)
+    assert received and caught.value.code() == grpc.StatusCode.INTERNAL
+    turns = agents_server.http.get(f"/v1alpha/agents/{agent}/session/{session}").json()["turns"]
+    assert len(turns) == 2 and all(t["completed_at"] for t in turns)
+
+
+def test_documents_attached_to_a_turn_become_its_context(api, agents_server):
+    (agents_server.config.data_dir / "files" / "notes.md").write_text("# Notes\n\nThe vault code is 4417.")
+    agent = api.create_agent()
+    session = api.create_session(agent)
+    uri = (agents_server.config.data_dir / "files" / "notes.md").as_uri()
+    events = api.turn(agent, session, "what is the code", documents=[
+        {"content": "Inline fact: the sky is green.", "mime_type": "text/plain"},
+        {"content": {"uri": uri}, "mime_type": "text/markdown"}])
+    turn = payloads(events)[-1]["turn"]
+    (memory,) = steps_of(turn, "memory_retrieval")
+    assert "the sky is green" in memory["inserted_context"] and "4417" in memory["inserted_context"]
+    assert "4417" in turn["input_messages"][0]["context"]
+
+
+def test_document_outside_the_allowed_roots_is_refused(agents_server):
+    rest = Rest(agents_server)
+    agent = rest.create_agent()
+    session = rest.create_session(agent)
+    response = agents_server.http.post(f"/v1alpha/agents/{agent}/session/{session}/turn", json={
+        "messages": [{"role": "user", "content": "x"}], "stream": True,
+        "documents": [{"content": {"uri": "file:///etc/passwd"}, "mime_type": "text/plain"}]})
+    assert response.status_code == 400 and "documents[0].content.uri" in response.json()["detail"]
+
+
+def test_cancelling_a_streamed_turn_stops_its_inference_and_fails_the_turn(agents_server):
+    engine = agents_server.app.models.loaded["tiny-llama"]
+    grpc_api = Grpc(agents_server)
+    agent = grpc_api.create_agent(sampling_params={"strategy": {"type": "greedy"}, "max_tokens": 100000})
+    session = grpc_api.create_session(agent)
+    call = grpc_api.stub.CreateAgentTurn(from_json({"agent_id": agent, "session_id": session, "messages": [
+        {"role": "user", "content": "go on and on"}]}, pb.CreateAgentTurnRequest), timeout=120)
+    stream = iter(call)
+    turn_id = to_json(next(stream))["event"]["payload"]["turn_id"]
+    for _ in range(3):
+        next(stream)
+    call.cancel()
+    deadline = time.monotonic() + 20
+    while engine.active_requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.active_requests == 0
+    turn = agents_server.http.get(f"/v1alpha/agents/{agent}/session/{session}/turn/{turn_id}").json()
+    assert turn["completed_at"] and len(turn["steps"]) <= 1
+
+
+def test_get_turn_while_it_runs_shows_the_steps_so_far(agents_server):
+    store, _ = _vector_store_with_documents(agents_server)
+    rest = Rest(agents_server)
+    agent = rest.create_agent(toolgroups=[{"name": "builtin::rag", "args": {"vector_db_ids": [store]}}],
+                              tool_config={"tool_choice": "required"}, max_infer_iters=2,
+                              sampling_params={**GREEDY, "max_tokens": 200})
+    session = rest.create_session(agent)
+    path = f"/v1alpha/agents/{agent}/session/{session}/turn"
+    seen = []
+    with agents_server.http.stream("POST", path, json={"messages": [{"role": "user", "content": "x"}],
+                                                       "stream": True}) as response:
+        for line in response.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            payload = json.loads(line[6:])["event"]["payload"]
+            if payload["event_type"] == "turn_start":
+                turn_id = payload["turn_id"]
+            if payload["event_type"] == "step_complete" and payload["step_type"] == "tool_execution":
+                stored = agents_server.http.get(f"{path}/{turn_id}").json()
+                seen.append([s["step_type"] for s in stored["steps"]])
+    assert seen[0] == ["inference", "tool_execution"]
 
 
 # ---------------------------------------------------------------- shields and errors
