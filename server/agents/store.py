@@ -28,8 +28,6 @@ class TurnStatus:
     error: Optional[str] = None
     # Client tool calls the turn waits for (call ids), when awaiting input.
     pending_calls: list[str] = field(default_factory=list)
-    # The tool configuration the turn runs with, kept for resume.
-    toolgroups: list[str] = field(default_factory=list)
 
 
 def _key(*parts: str) -> bytes:

@@ -105,12 +105,12 @@ class TurnRunner:
             for m in c.turn_messages(past)]
         system = [{"role": "system", "content": plan.agent.agent_config.instructions}]
         if first:
-            violation = await self._shield_steps(plan, turn, plan.agent.agent_config.input_shields,
-                                                 history + c.turn_messages(turn))
-            async for chunk in violation.events:
+            chunks, blocking = await self._shield_steps(plan, turn, plan.agent.agent_config.input_shields,
+                                                        history + c.turn_messages(turn))
+            for chunk in chunks:
                 yield chunk
-            if violation.blocking:
-                async for chunk in self._finish(plan, turn, violation.blocking.user_message):
+            if blocking:
+                async for chunk in self._finish(plan, turn, blocking.user_message):
                     yield chunk
                 return
             if documents:
@@ -135,12 +135,11 @@ class TurnRunner:
                 return
             async for chunk in self._tool_step(plan, turn, calls):
                 yield chunk
-        output = self._last_answer(turn)
-        violation = await self._shield_steps(plan, turn, plan.agent.agent_config.output_shields,
-                                             [{"role": "assistant", "content": output}])
-        async for chunk in violation.events:
+        chunks, blocking = await self._shield_steps(plan, turn, plan.agent.agent_config.output_shields,
+                                                    [{"role": "assistant", "content": self._last_answer(turn)}])
+        for chunk in chunks:
             yield chunk
-        async for chunk in self._finish(plan, turn, violation.blocking.user_message if violation.blocking else None):
+        async for chunk in self._finish(plan, turn, blocking.user_message if blocking else None):
             yield chunk
 
     async def _guarded(self, plan, turn, events):
@@ -254,12 +253,9 @@ class TurnRunner:
         for chunk in self._step_events(plan, turn, pb.Step(memory_retrieval=step)):
             yield chunk
 
-    @dataclass
-    class _ShieldOutcome:
-        events: AsyncIterator
-        blocking: Optional[object]
-
-    async def _shield_steps(self, plan, turn, shield_ids, messages):
+    async def _shield_steps(self, plan, turn, shield_ids, messages) -> tuple[list, Optional[object]]:
+        """Run the shields, one shield_call step each: (the steps' events, the first
+        violation at error level, which blocks the turn)."""
         chunks, blocking = [], None
         for shield_id in shield_ids:
             step = pb.ShieldCallStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
@@ -272,12 +268,7 @@ class TurnRunner:
                 if violation.level == "error" and blocking is None:
                     blocking = violation
             chunks.extend(self._step_events(plan, turn, pb.Step(shield_call=step)))
-
-        async def events():
-            for chunk in chunks:
-                yield chunk
-
-        return self._ShieldOutcome(events(), blocking)
+        return chunks, blocking
 
     # ---------------------------------------------------------------- ending
 
