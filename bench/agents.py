@@ -4,8 +4,8 @@ number of chats on the inference service alone, measured side by side in one run
     .venv/bin/python bench/agents.py [--turns 16] [--tokens 32] [--model PATH]
 
 Prints turns/s (chats/s for the service alone), the time to the first event of a turn
-(turn_start) and to its first token (the first step_progress), with the ratios of the
-agent paths to the inference service alone.
+(turn_start) and to its first token (the first step_progress, or step_complete for an
+empty answer), with the ratios of the agent paths to the inference service alone.
 """
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ from server.inference.models import ModelRegistry, ModelSpec  # noqa: E402
 from server.inference.service import InferenceService  # noqa: E402
 
 INSTRUCTIONS = "You are a helpful assistant."
+# The first token shows as the first text delta, or, for an answer that is empty (the
+# model ended its turn at once), as the inference step's completion.
+_FIRST_TOKEN_EVENTS = ("step_progress", "step_complete")
 
 
 def prompt(i: int) -> str:
@@ -85,7 +88,7 @@ def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple
         for chunk in stub.CreateAgentTurn(request, timeout=600):
             now = time.perf_counter() - start
             first_event = first_event if first_event is not None else now
-            if first_token is None and chunk.event.payload.WhichOneof("payload") == "step_progress":
+            if first_token is None and chunk.event.payload.WhichOneof("payload") in _FIRST_TOKEN_EVENTS:
                 first_token = now
         return first_event, first_token
 
@@ -104,7 +107,7 @@ def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple[
                     continue
                 now = time.perf_counter() - start
                 first_event = first_event if first_event is not None else now
-                if first_token is None and json.loads(line[6:])["event"]["payload"]["event_type"] == "step_progress":
+                if first_token is None and json.loads(line[6:])["event"]["payload"]["event_type"] in _FIRST_TOKEN_EVENTS:
                     first_token = now
         return first_event, first_token
 

@@ -449,20 +449,19 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
     bodies += [chat_body(p, max_tokens=12, temperature=1.0, seed=77 + i) for i, p in enumerate(PROMPTS[:2])]
     sequential = [only(grpc_client.chat(b)) for b in bodies]
 
-    batches = []
-    decode = engine._decode
-    monkeypatch.setattr(engine, "_decode", lambda batch: (batches.append(len(batch)), decode(batch))[1])
-    # Keep the engine busy with a long stream, so that the chats queue up and are then
-    # decoded together, as one batch.
+    sizes = []
+    step = engine._step
+    monkeypatch.setattr(engine, "_step", lambda p, logits: (sizes.append(len(engine._running)), step(p, logits))[1])
+    # Keep the engine busy with a long stream: the chats join its batch as they arrive
+    # (their KV caches merged in) and leave it as they finish.
     stub = chat_grpc.InferenceServiceStub(inference_server.channel)
     blocker = stub.StreamChatCompletion(chat_proto(chat_body("Hold the engine.", **LONG)), timeout=120)
     next(blocker)
     with ThreadPoolExecutor(len(bodies)) as pool:
         futures = [pool.submit(grpc_client.chat, b) for b in bodies]
-        assert wait_until(lambda: engine._waiting.qsize() == len(bodies), timeout=20)
-        blocker.cancel()
         together = [only(f.result(timeout=120)) for f in futures]
-    assert len(bodies) in batches, f"the chats were not batched together: {batches}"
+    blocker.cancel()
+    assert max(sizes) >= 3, f"the chats were not decoded together: batch sizes seen {sorted(set(sizes))}"
 
     for i, (alone, batched) in enumerate(zip(sequential, together)):
         assert batched["tokens"] == alone["tokens"], f"request {i} answered differently in a batch"
@@ -490,13 +489,12 @@ def test_a_failing_request_does_not_fail_the_requests_batched_with_it(inference_
         good = GenerationRequest(prompt_ids=prompt, max_tokens=8)
         alone = await tokens(good)
         blocker = engine.generate(GenerationRequest(prompt_ids=prompt, max_tokens=100000, ignore_eos=True))
-        await blocker.__anext__()  # the engine is busy: the next two wait and are batched together
-        batched = [asyncio.ensure_future(tokens(good)), asyncio.ensure_future(tokens(GenerationRequest(
-            prompt_ids=prompt, max_tokens=8, temperature=1.0, top_p=0.0)))]
-        while engine._waiting.qsize() < 2:
-            await asyncio.sleep(0.01)
+        await blocker.__anext__()  # the engine is busy: the next two join its batch
+        results = await asyncio.gather(tokens(good), tokens(GenerationRequest(
+            prompt_ids=prompt, max_tokens=8, temperature=1.0, top_p=0.0)), return_exceptions=True)
+        still_running = await blocker.__anext__()  # the batch's first member was not failed either
         await blocker.aclose()
-        results = await asyncio.gather(*batched, return_exceptions=True)
+        assert still_running.token_id >= 0
         return alone, results
 
     alone, (good_result, bad_result) = asyncio.run_coroutine_threadsafe(

@@ -3,8 +3,10 @@
 One worker thread owns the model. It takes every request waiting (up to max_batch),
 runs prefill for the batch, then decodes step by step with the KV cache, applying
 each request's own sampling settings, repetition penalty and grammar mask (xgrammar)
-per row. Tokens go back to each caller's asyncio queue as they are made. A request
-whose caller has gone away is dropped from the batch at the next step.
+per row. Requests that arrive meanwhile join at the next step (continuous batching:
+their prefill's KV cache is merged into the batch's) and finished ones leave at once.
+Tokens go back to each caller's asyncio queue as they are made. A request whose
+caller has gone away is dropped from the batch at the next step.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Optional
 
 import torch
+from transformers.cache_utils import DynamicCache
 
 from server.inference.batching import next_batch
 from server.inference.engines.base import (ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent,
@@ -45,6 +48,45 @@ class _Pending:
             self.loop.call_soon_threadsafe(self.events.put_nowait, item)
         except RuntimeError:  # the caller's event loop is gone: nobody is listening
             self.cancelled = True
+
+
+@dataclass
+class _Batch:
+    """The rows being decoded together, with their KV cache, attention mask, next
+    positions and the logits for each row's next token."""
+
+    rows: list[_Pending]
+    cache: DynamicCache
+    mask: torch.Tensor
+    positions: torch.Tensor
+    logits: torch.Tensor
+
+    def select(self, keep: list[int]) -> None:
+        index = torch.tensor(keep, device=self.mask.device)
+        self.rows = [self.rows[i] for i in keep]
+        self.cache.batch_select_indices(index)
+        self.mask, self.positions, self.logits = self.mask[index], self.positions[index], self.logits[index]
+
+    def merge(self, other: "_Batch") -> None:
+        width = max(self.mask.shape[1], other.mask.shape[1])
+        layers = [(torch.cat([_left_pad(a.keys, width, 2), _left_pad(b.keys, width, 2)]),
+                   torch.cat([_left_pad(a.values, width, 2), _left_pad(b.values, width, 2)]))
+                  for a, b in zip(self.cache.layers, other.cache.layers)]
+        self.cache = DynamicCache(layers)
+        self.mask = torch.cat([_left_pad(self.mask, width, 1), _left_pad(other.mask, width, 1)])
+        self.positions = torch.cat([self.positions, other.positions])
+        self.logits = torch.cat([self.logits, other.logits])
+        self.rows = self.rows + other.rows
+
+
+def _left_pad(tensor: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    """Zeros before the tensor along dim, up to width (masked out by the attention mask)."""
+    missing = width - tensor.shape[dim]
+    if missing <= 0:
+        return tensor
+    shape = list(tensor.shape)
+    shape[dim] = missing
+    return torch.cat([torch.zeros(shape, dtype=tensor.dtype, device=tensor.device), tensor], dim)
 
 
 class TransformersEngine(Engine, ScoringEngine):
@@ -152,59 +194,85 @@ class TransformersEngine(Engine, ScoringEngine):
             batch = [p for p in batch if not p.cancelled]
             if not batch:
                 continue
-            self._running = batch
             try:
                 with torch.inference_mode():
                     self._decode(batch)
-            except Exception as exc:  # a bug or OOM fails this batch's callers, not the engine
+            except Exception as exc:  # a bug or OOM fails these callers, not the engine
                 log.exception("generation failed")
-                for p in batch:
+                for p in self._running:
                     if not p.done:
                         p.emit(exc)
             finally:
-                for p in batch:
+                for p in self._running:
                     p.done = True
                     p.emit(_STOP)
                 self._running = []
 
     def _decode(self, batch: list[_Pending]):
+        """Continuous batching: requests that arrive while a batch decodes join it at the
+        next step (prefilled, their KV cache merged in); finished ones leave it at once."""
+        state = self._prefill(batch)
+        while True:
+            self._admit_waiting(state)
+            tokens = torch.full((len(state.rows),), self.pad_id, dtype=torch.long)
+            for row, p in enumerate(state.rows):
+                if p.cancelled:
+                    p.done = True
+                    continue
+                try:
+                    tokens[row] = self._step(p, state.logits[row])
+                except Exception as exc:  # one bad request fails alone, not its batch
+                    log.exception("generation failed for one request")
+                    p.emit(exc)
+                    p.done = True
+            keep = [row for row, p in enumerate(state.rows) if not p.done]
+            for p in state.rows:
+                if p.done:
+                    p.emit(_STOP)
+            if not keep:
+                self._running = []
+                return
+            if len(keep) < len(state.rows):
+                state.select(keep)
+                tokens = tokens[keep]
+            state.mask = torch.cat([state.mask, torch.ones((len(keep), 1), dtype=torch.long, device=self.device)], 1)
+            out = self.model(input_ids=tokens[:, None].to(self.device), attention_mask=state.mask,
+                             position_ids=state.positions, past_key_values=state.cache, use_cache=True)
+            state.cache, state.logits = out.past_key_values, out.logits[:, -1, :].float()
+            state.positions = state.positions + 1
+            self._running = state.rows
+
+    def _prefill(self, batch: list[_Pending]) -> "_Batch":
         for p in batch:
             if p.request.seed is not None:
                 p.generator = torch.Generator(device=self.device).manual_seed(p.request.seed)
         lengths = [len(p.request.prompt_ids) for p in batch]
         width = max(lengths)
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
         for row, p in enumerate(batch):  # left padding keeps every row's last token aligned
             input_ids[row, width - lengths[row]:] = torch.tensor(p.request.prompt_ids)
-            attention[row, width - lengths[row]:] = 1
-        input_ids, attention = input_ids.to(self.device), attention.to(self.device)
-        positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True)
-        past, logits = out.past_key_values, out.logits[:, -1, :].float()
-        next_position = positions[:, -1:] + 1
-        max_steps = max(p.request.max_tokens for p in batch)
-        for step in range(max_steps):
-            tokens = torch.full((len(batch),), self.pad_id, dtype=torch.long)
-            for row, p in enumerate(batch):
-                if p.done:
-                    continue
-                if p.cancelled:
-                    p.done = True
-                    continue
-                try:
-                    tokens[row] = self._step(p, logits[row])
-                except Exception as exc:  # one bad request fails alone, not its batch
-                    log.exception("generation failed for one request")
-                    p.emit(exc)
-                    p.done = True
-            if all(p.done for p in batch):
-                return
-            attention = torch.cat([attention, torch.ones((len(batch), 1), dtype=torch.long, device=self.device)], 1)
-            out = self.model(input_ids=tokens[:, None].to(self.device), attention_mask=attention,
-                             position_ids=next_position, past_key_values=past, use_cache=True)
-            past, logits = out.past_key_values, out.logits[:, -1, :].float()
-            next_position = next_position + 1
+            mask[row, width - lengths[row]:] = 1
+        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True)
+        self._running = self._running + batch
+        return _Batch(list(batch), out.past_key_values, mask, positions[:, -1:] + 1, out.logits[:, -1, :].float())
+
+    def _admit_waiting(self, state: "_Batch") -> None:
+        newcomers = []
+        while len(state.rows) + len(newcomers) < self.max_batch:
+            try:
+                item = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:  # shutting down: finish this batch, then stop
+                self._waiting.put(None)
+                break
+            if not item.cancelled:
+                newcomers.append(item)
+        if newcomers:
+            state.merge(self._prefill(newcomers))
 
     def _step(self, p: _Pending, logits: torch.Tensor) -> int:
         """Choose one token for p, tell its caller, and mark it done when it finishes."""
