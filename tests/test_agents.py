@@ -320,6 +320,22 @@ def test_code_interpreter_turn_runs_in_the_sandbox(api, agents_server, scripted)
     assert "read refused" in output and "socket refused" in output and "42" in output
 
 
+def test_the_tiny_model_drives_a_real_code_interpreter_call(api):
+    """No script: constrained decoding makes the random model's call well-formed, and
+    whatever code it wrote runs in the sandbox and comes back as the tool response."""
+    agent = api.create_agent(toolgroups=["builtin::code_interpreter"], tool_config={"tool_choice": "required"},
+                             max_infer_iters=1, sampling_params={**GREEDY, "max_tokens": 1200})
+    session = api.create_session(agent)
+    turn = payloads(api.turn(agent, session, "print the answer"))[-1]["turn"]
+    (inference,) = steps_of(turn, "inference")
+    (call,) = inference["model_response"]["tool_calls"]
+    assert call["tool_name"] == "code_interpreter" and isinstance(json.loads(call["arguments"])["code"], str)
+    (execution,) = steps_of(turn, "tool_execution")
+    (response,) = execution["tool_responses"]
+    assert response["call_id"] == call["call_id"] and response["tool_name"] == "code_interpreter"
+    assert isinstance(response["metadata"]["exit_code"], int) and response["metadata"]["timed_out"] is False
+
+
 def test_an_error_after_the_stream_started_ends_it_with_a_status(agents_server, scripted):
     scripted("some words before it breaks FAIL")
     rest = Rest(agents_server)
