@@ -11,6 +11,8 @@ import time
 
 import grpc
 import pytest
+from llamastack.agents.v0 import agents_pb2 as draft_agents_pb2
+from llamastack.agents.v0 import agents_pb2_grpc as draft_agents_pb2_grpc
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.agents.v1alpha import agents_pb2_grpc
 from llamastack_grpc.jsonmap import from_json, to_json
@@ -493,17 +495,27 @@ def test_list_and_delete_agents_and_sessions(agents_server):
 # ---------------------------------------------------------------- the draft's /agents/execute
 
 
-def test_draft_execute_runs_a_turn(agents_server):
-    response = agents_server.http.post("/agents/execute", json={
-        "agent": {"name": "helper", "description": "You are terse.", "tools": []},
-        "turnHistory": [{"role": "user", "stepType": "user_response", "messages": [{"role": "user", "text": "hi"}]}],
-        "userStep": {"role": "user", "stepType": "user_response", "messages": [{"role": "user", "text": "hello"}]}})
-    assert response.status_code == 200, response.text
-    turn = response.json()
-    assert turn["status"] == "completed" and turn["id"]
-    assert turn["steps"][0]["messages"] == [{"role": "user", "text": "hello", "attachments": []}] \
-        or turn["steps"][0]["messages"][0]["text"] == "hello"
-    assert turn["steps"][1]["stepType"] == "assistant_response" and turn["steps"][1]["role"] == "assistant"
+@pytest.mark.parametrize("protocol", ["grpc", "rest"])
+def test_draft_execute_runs_a_turn(agents_server, protocol):
+    request = {"agent": {"name": "helper", "description": "You are terse.", "tools": []},
+               "turnHistory": [{"role": "user", "stepType": "user_response",
+                                "messages": [{"role": "user", "text": "hi"}]}],
+               "userStep": {"role": "user", "stepType": "user_response",
+                            "messages": [{"role": "user", "text": "hello"}]}}
+    if protocol == "rest":
+        response = agents_server.http.post("/agents/execute", json=request)
+        assert response.status_code == 200, response.text
+        turn = response.json()
+    else:
+        stub = draft_agents_pb2_grpc.AgentsServiceStub(agents_server.channel)
+        turn = to_json(stub.ExecuteAgent(from_json(request, draft_agents_pb2.ExecuteAgentRequest), timeout=120))
+    assert turn["status"] == "completed" and turn["id"] and turn["startTime"] <= turn["endTime"]
+    user, answer = turn["steps"]
+    assert user == {"role": "user", "stepType": "user_response",
+                    "messages": [{"role": "user", "text": "hello", "attachments": []}]}
+    assert answer["stepType"] == "assistant_response" and answer["role"] == "assistant"
+    (message,) = answer["messages"]
+    assert message["text"]
 
 
 # ---------------------------------------------------------------- durability
