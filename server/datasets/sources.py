@@ -12,20 +12,17 @@ JSON-compatible dicts (str keys; None/bool/int/float/str/list/dict values).
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as _dt
 import decimal
 import io
 import json
 import math
-import os
-import re
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from server.errors import InvalidArgument
+from server.uris import decode_data_uri, resolve_file_uri, scheme_of
 
 FIELD = "source.uri"
 
@@ -55,89 +52,27 @@ def load_uri_rows(uri: str, allowed_roots: Sequence[Path]) -> list[dict[str, Any
     """Return the rows that `uri` names (blocking: call it in a worker thread)."""
     if not uri:
         raise _fail("uri is empty")
-    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    scheme = scheme_of(uri)
     if scheme == "file":
-        path, fmt = _resolve_file(uri, allowed_roots)
+        path = resolve_file_uri(uri, allowed_roots, FIELD)
+        fmt = _EXTENSIONS.get(path.suffix.lower())
+        if fmt is None:
+            raise _fail(f"unsupported file extension {path.suffix or '(none)'!r} for {str(path)!r}: "
+                        "expected .jsonl, .json, .csv or .parquet")
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise _fail(f"cannot read file {str(path)!r}: {exc.strerror or exc}") from None
         return parse_rows(data, fmt, what=f"file {str(path)!r}")
     if scheme == "data":
-        data, fmt = _decode_data_uri(uri)
+        data, media_type = decode_data_uri(uri, FIELD)
+        fmt = _MEDIA_TYPES.get(media_type.lower())
+        if fmt is None:
+            raise _fail(f"unsupported data URI media type {media_type or '(none)'!r}: "
+                        "expected text/csv or application/jsonl")
         return parse_rows(data, fmt, what="data URI")
     shown = scheme or uri[:32]
     raise _fail(f"unsupported URI scheme {shown!r}: only file:// and data: URIs are supported")
-
-
-# ---------------------------------------------------------------- file://
-
-
-def _resolve_file(uri: str, allowed_roots: Sequence[Path]) -> tuple[Path, str]:
-    parts = urlsplit(uri)
-    if parts.netloc not in ("", "localhost"):
-        raise _fail(f"file URI must name a local absolute path (file:///...), got host {parts.netloc!r}")
-    if parts.query or parts.fragment:
-        raise _fail("file URI must not have a query or fragment")
-    raw = unquote(parts.path)
-    if "\x00" in raw:
-        raise _fail("file path contains a NUL character")
-    if not raw.startswith("/"):
-        raise _fail(f"file URI must hold an absolute path, got {raw!r}")
-    try:
-        resolved = Path(os.path.realpath(raw))
-    except (OSError, ValueError) as exc:
-        raise _fail(f"cannot resolve path {raw!r}: {exc}") from None
-    if not any(_is_within(resolved, root) for root in allowed_roots):
-        raise _fail(f"path {raw!r} is outside the allowed data directories")
-    fmt = _EXTENSIONS.get(resolved.suffix.lower())
-    if fmt is None:
-        raise _fail(
-            f"unsupported file extension {resolved.suffix or '(none)'!r} for {raw!r}: "
-            "expected .jsonl, .json, .csv or .parquet"
-        )
-    if not resolved.exists():
-        raise _fail(f"file {raw!r} does not exist")
-    if not resolved.is_file():
-        raise _fail(f"path {raw!r} is not a regular file")
-    return resolved, fmt
-
-
-def _is_within(path: Path, root: Path) -> bool:
-    try:
-        real_root = Path(os.path.realpath(root))
-    except (OSError, ValueError):
-        return False
-    return path == real_root or real_root in path.parents
-
-
-# ---------------------------------------------------------------- data:
-
-_DATA_URI = re.compile(r"^data:(?P<meta>[^,]*),(?P<payload>.*)$", re.DOTALL | re.IGNORECASE)
-
-
-def _decode_data_uri(uri: str) -> tuple[bytes, str]:
-    match = _DATA_URI.match(uri)
-    if match is None:
-        raise _fail("malformed data URI: expected data:<media type>;base64,<data>")
-    params = [p.strip() for p in match.group("meta").split(";")]
-    media_type = params[0].lower()
-    is_base64 = any(p.lower() == "base64" for p in params[1:])
-    fmt = _MEDIA_TYPES.get(media_type)
-    if fmt is None:
-        shown = media_type or "(none)"
-        raise _fail(f"unsupported data URI media type {shown!r}: expected text/csv or application/jsonl")
-    payload = match.group("payload")
-    if is_base64:
-        compact = re.sub(r"\s+", "", unquote(payload)).replace("-", "+").replace("_", "/")
-        compact += "=" * (-len(compact) % 4)
-        try:
-            data = base64.b64decode(compact, validate=True)
-        except (binascii.Error, ValueError):
-            raise _fail("data URI payload is not valid base64") from None
-    else:
-        data = unquote_to_bytes(payload)
-    return data, fmt
 
 
 # ---------------------------------------------------------------- parsing

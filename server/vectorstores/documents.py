@@ -6,27 +6,21 @@ Formats: text, Markdown, JSON, JSONL, CSV/TSV and HTML. The format is the docume
 else text. Every failure is an ``InvalidArgument`` naming the request field, so a bad
 document is refused when the job is submitted, never halfway through it.
 
-file:// paths go through the same checks as dataset sources (server/datasets/sources.py):
-local absolute path, no query or fragment, symlinks and ``..`` resolved before the root
-check.
+file:// and data: URIs are read by server/uris.py, as dataset sources are.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Optional, Sequence
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from server.datasets.sources import _DATA_URI, _is_within
 from server.errors import InvalidArgument
+from server.uris import decode_data_uri, resolve_file_uri, scheme_of
 
 MAX_DOCUMENT_BYTES = 64 << 20
 
@@ -94,9 +88,9 @@ def load_uri(uri: str, mime_type: Optional[str], allowed_roots: Sequence[Path], 
     """(text, format, source) of a file:// or data: URI (blocking: run it in a thread)."""
     if not uri:
         raise InvalidArgument(field_name, "is empty")
-    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    scheme = scheme_of(uri)
     if scheme == "file":
-        path = resolve_file(uri, allowed_roots, field_name)
+        path = resolve_file_uri(uri, allowed_roots, field_name)
         fmt = media_format(mime_type, mime_field) if mime_type else _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
             raise InvalidArgument(field_name, f"unsupported file extension {path.suffix or '(none)'!r}: expected "
@@ -114,51 +108,6 @@ def load_uri(uri: str, mime_type: Optional[str], allowed_roots: Sequence[Path], 
         return to_text(data, fmt, what="data URI", field_name=field_name), fmt, "data:"
     shown = scheme or uri[:32]
     raise InvalidArgument(field_name, f"unsupported URI scheme {shown!r}: expected a file:// or a data: URI")
-
-
-def resolve_file(uri: str, allowed_roots: Sequence[Path], field_name: str) -> Path:
-    parts = urlsplit(uri)
-    if parts.netloc not in ("", "localhost"):
-        raise InvalidArgument(field_name, f"file URI must name a local absolute path (file:///...), "
-                                          f"got host {parts.netloc!r}")
-    if parts.query or parts.fragment:
-        raise InvalidArgument(field_name, "file URI must not have a query or fragment")
-    raw = unquote(parts.path)
-    if "\x00" in raw:
-        raise InvalidArgument(field_name, "file path contains a NUL character")
-    if not raw.startswith("/"):
-        raise InvalidArgument(field_name, f"file URI must hold an absolute path, got {raw!r}")
-    try:
-        resolved = Path(os.path.realpath(raw))
-    except (OSError, ValueError) as exc:
-        raise InvalidArgument(field_name, f"cannot resolve path {raw!r}: {exc}") from None
-    if not any(_is_within(resolved, root) for root in allowed_roots):
-        raise InvalidArgument(field_name, f"path {raw!r} is outside the allowed data directories")
-    if not resolved.exists():
-        raise InvalidArgument(field_name, f"file {raw!r} does not exist")
-    if not resolved.is_file():
-        raise InvalidArgument(field_name, f"path {raw!r} is not a regular file")
-    return resolved
-
-
-def decode_data_uri(uri: str, field_name: str) -> tuple[bytes, str]:
-    """(payload, media type) of a data: URI, base64 or percent-encoded."""
-    match = _DATA_URI.match(uri)
-    if match is None:
-        raise InvalidArgument(field_name, "malformed data URI: expected data:<media type>[;base64],<data>")
-    params = [p.strip() for p in match.group("meta").split(";")]
-    is_base64 = any(p.lower() == "base64" for p in params[1:])
-    payload = match.group("payload")
-    if is_base64:
-        compact = re.sub(r"\s+", "", unquote(payload)).replace("-", "+").replace("_", "/")
-        compact += "=" * (-len(compact) % 4)
-        try:
-            data = base64.b64decode(compact, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidArgument(field_name, "data URI payload is not valid base64") from None
-    else:
-        data = unquote_to_bytes(payload)
-    return data, params[0]
 
 
 # ---------------------------------------------------------------- formats -> text

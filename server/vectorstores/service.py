@@ -136,6 +136,16 @@ def _timestamp(seconds: float) -> timestamp_pb2.Timestamp:
     return ts
 
 
+def _with_record_times(job, record: JobRecord):
+    """Fills what every job message takes from its record: error, created_at, finished_at."""
+    if record.error:
+        job.error = record.error
+    job.created_at.CopyFrom(_timestamp(record.created_at))
+    if record.finished_at is not None:
+        job.finished_at.CopyFrom(_timestamp(record.finished_at))
+    return job
+
+
 def _file_document_id(uri: str) -> str:
     """A file's document id: its normalized file:// URI (symlinks not resolved)."""
     path = unquote(urlsplit(uri).path)
@@ -475,12 +485,7 @@ class VectorStoreService:
             document_ids=[d["document_id"] for d in params["documents"]])
         if "content" in params:
             job.content = params["content"]
-        if record.error:
-            job.error = record.error
-        job.created_at.CopyFrom(_timestamp(record.created_at))
-        if record.finished_at is not None:
-            job.finished_at.CopyFrom(_timestamp(record.finished_at))
-        return job
+        return _with_record_times(job, record)
 
     async def _run_insert(self, ctx: JobContext) -> dict:
         try:
@@ -596,12 +601,7 @@ class VectorStoreService:
             id=record.id, status=_STATUS[record.state], vector_store_id=params["vector_store_id"],
             document_ids=params["document_ids"], documents_total=len(params["document_ids"]),
             documents_done=progress.get("documents_done", 0), chunks_deleted=progress.get("chunks_deleted", 0))
-        if record.error:
-            job.error = record.error
-        job.created_at.CopyFrom(_timestamp(record.created_at))
-        if record.finished_at is not None:
-            job.finished_at.CopyFrom(_timestamp(record.finished_at))
-        return job
+        return _with_record_times(job, record)
 
     async def _run_delete(self, ctx: JobContext) -> dict:
         store_id = ctx.params["vector_store_id"]
