@@ -22,6 +22,18 @@ from llamastack.inference.v1alpha import inference_pb2_grpc as rerank_grpc
 from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
 from llamastack.rewardscoring.v0 import rewardscoring_pb2_grpc as reward_grpc
 
+# A JSON schema that constrained decoding must satisfy even from random weights.
+PERSON = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "maxLength": 12},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "member": {"type": "boolean"},
+        "colour": {"enum": ["red", "green", "blue"]},
+    },
+    "required": ["name", "age", "member", "colour"],
+    "additionalProperties": False,
+}
 FINISH_NAMES = {v0.FINISH_REASON_STOP: "stop", v0.FINISH_REASON_MAX_LENGTH: "max-length",
                 v0.FINISH_REASON_SAFETY: "safety"}
 HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 499: "CANCELLED",

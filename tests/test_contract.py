@@ -8,7 +8,6 @@ strings, union wrappers, stubs that match the protos, buf lint and spec_coverage
 from __future__ import annotations
 
 import filecmp
-import functools
 import importlib
 import importlib.util
 import pkgutil
@@ -19,7 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor
 
@@ -28,49 +26,16 @@ from llamastack_grpc.jsonmap import enum_values
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import http_bindings, services
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SPEC_2025 = SHARED / "specs" / "llama-stack-experimental-2025-10.yaml"
-SPEC_COVERAGE = SHARED / "tools" / "spec_coverage.py"
+from _spec import COMPANIONS, ROOT, SPEC_COVERAGE, normalize, spec_2024_operations, spec_2025_operations
+
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
 BUF = ROOT / ".venv" / "bin" / "buf"
 STUBS = ROOT / "clients" / "python" / "llamastack"
 
-VERBS = ("get", "post", "put", "delete", "patch")
-# The stable spec's routes that the contract leans on (specs/README.md, "Reference only").
-COMPANIONS = [
-    ("GET", "/v1/models"),
-    ("GET", "/v1/models/{model_id}"),
-    ("GET", "/v1/health"),
-    ("GET", "/v1/version"),
-    ("GET", "/v1/inspect/routes"),
-]
 # annotations.proto defines descriptor options (StreamingRule is an option value, never
 # JSON on the wire); its fields mirror no spec property, so json_name does not apply.
 JSON_NAME_EXEMPT_FILES = {"llamastack/annotations/v1/annotations.proto"}
-
-
-def _load_spec_coverage():
-    spec = importlib.util.spec_from_file_location("spec_coverage", SPEC_COVERAGE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@functools.cache
-def spec_2025_operations() -> list[tuple[str, str]]:
-    spec = yaml.safe_load(SPEC_2025.read_text())
-    return [(verb.upper(), path) for path, item in spec["paths"].items() for verb in VERBS if verb in item]
-
-
-def spec_2024_operations() -> list[tuple[str, str]]:
-    return list(_load_spec_coverage().SPEC_2024)
-
-
-def normalize(path: str) -> str:
-    """`{x=*}` and `{x}` name the same variable; a trailing slash is not significant."""
-    return re.sub(r"\{([^}=]+)=[^}]*\}", r"{\1}", path).rstrip("/") or "/"
 
 
 def all_bindings():

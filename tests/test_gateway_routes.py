@@ -3,14 +3,11 @@ errors carry what the contract promises (UNIMPLEMENTED naming the RPC, BadReques
 field violations on INVALID_ARGUMENT)."""
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import grpc
 import httpx
 import pytest
-import yaml
 from google.api import field_behavior_pb2
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
@@ -18,51 +15,26 @@ from grpc_status import rpc_status
 from llamastack.datasets.v1beta import datasets_pb2
 from llamastack_grpc import http_bindings, services
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SPEC_2025 = SHARED / "specs" / "llama-stack-experimental-2025-10.yaml"
-COMPANIONS = [
-    ("GET", "/v1/models"),
-    ("GET", "/v1/models/{model_id}"),
-    ("GET", "/v1/health"),
-    ("GET", "/v1/version"),
-    ("GET", "/v1/inspect/routes"),
-]
+from _spec import COMPANIONS, normalize, spec_2024_operations, spec_2025_operations
+
 ERROR_KEYS = {"status", "title", "detail"}
 
 
-def _spec_2024():
-    spec = importlib.util.spec_from_file_location("spec_coverage", SHARED / "tools" / "spec_coverage.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return list(module.SPEC_2024)
-
-
-def _spec_2025():
-    spec = yaml.safe_load(SPEC_2025.read_text())
-    return [(verb.upper(), path) for path, item in spec["paths"].items()
-            for verb in ("get", "post", "put", "delete", "patch") if verb in item]
-
-
 def _v1_aliases():
-    return [(verb, re.sub(r"^/v1(alpha|beta)/", "/v1/", path)) for verb, path in _spec_2025()]
+    return [(verb, re.sub(r"^/v1(alpha|beta)/", "/v1/", path)) for verb, path in spec_2025_operations()]
 
 
 OPERATIONS = {
-    "2025": _spec_2025,
+    "2025": spec_2025_operations,
     "2025-v1-aliases": _v1_aliases,
-    "2024-draft": _spec_2024,
+    "2024-draft": spec_2024_operations,
     "stable-companions": lambda: COMPANIONS,
 }
 
 
-def _normalize(path: str) -> str:
-    return re.sub(r"\{([^}=]+)=[^}]*\}", r"{\1}", path).rstrip("/") or "/"
-
-
 def _binding_for(verb: str, path: str):
     matches = [b for s in services() for b in http_bindings(s)
-               if _normalize(b.path) == _normalize(path) and (verb == "*" or b.verb == verb)]
+               if normalize(b.path) == normalize(path) and (verb == "*" or b.verb == verb)]
     assert matches, f"no binding for {verb} {path}"
     return matches[0]
 

@@ -16,6 +16,7 @@ import grpc
 import jsonschema
 import pytest
 from _helpers_inference import (
+    PERSON,
     ApiError,
     GrpcClient,
     chat_body,
@@ -228,18 +229,6 @@ def test_stream_errors_before_the_first_event(client):
 
 
 # ================================================================ structured output
-
-PERSON = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 12},
-        "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "member": {"type": "boolean"},
-        "colour": {"enum": ["red", "green", "blue"]},
-    },
-    "required": ["name", "age", "member", "colour"],
-    "additionalProperties": False,
-}
 
 
 def test_json_schema_samples_all_validate(client):

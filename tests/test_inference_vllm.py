@@ -10,6 +10,7 @@ import grpc
 import jsonschema
 import pytest
 from _helpers_inference import (
+    PERSON,
     ApiError,
     chat_body,
     chat_proto,
@@ -20,18 +21,6 @@ from _helpers_inference import (
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
 
 LLM = "tiny-llama"
-
-PERSON = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 12},
-        "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "member": {"type": "boolean"},
-        "colour": {"enum": ["red", "green", "blue"]},
-    },
-    "required": ["name", "age", "member", "colour"],
-    "additionalProperties": False,
-}
 
 
 @pytest.fixture

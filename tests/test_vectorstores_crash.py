@@ -6,74 +6,19 @@ documents completes."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import grpc
 import httpx
-import pytest
 import yaml
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from _serve import Cli
 from server.inference.models import bundled_embedding_checkpoint
 from server.storage import LmdbStore
 from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 
-ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 120
 DOCUMENTS_SUBMITTED = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Serve:
-    """One `serve` process; its output goes to a log file shown on failures."""
-
-    def __init__(self, config: Path, log: Path):
-        settings = yaml.safe_load(config.read_text())
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "clients" / "python")]))
-        self.log_path = log
-        self._log = open(log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--config", str(config)], cwd=ROOT,
-                                     env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{settings['grpc_port']}")
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{settings['http_port']}", timeout=60)
-
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-    def wait_ready(self) -> None:
-        health = health_pb2_grpc.HealthStub(self.channel)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"serve exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1).status == \
-                        health_pb2.HealthCheckResponse.SERVING and self.http.get("/vector_store").status_code == 200:
-                    return
-            except (grpc.RpcError, httpx.HTTPError):
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"serve was not ready within {START_TIMEOUT}s:\n{self.log()}")
-
-    def close(self) -> None:
-        self.http.close()
-        self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
-        self._log.close()
 
 
 def _stored(data_dir: Path, store_id: str) -> dict[str, int]:
@@ -115,12 +60,9 @@ def test_sigkill_during_an_insert_job_leaves_whole_documents_and_a_failed_job(tm
     files.mkdir()
     config = tmp_path / "serve.yaml"
     config.write_text(yaml.safe_dump({
-        "host": "127.0.0.1", "grpc_port": _free_port(), "http_port": _free_port(), "data_dir": str(data_dir),
-        "allowed_roots": [str(files)], "grace_period": 5, "log_level": "INFO", "default_models": False,
         "vector_index_threshold": 20,  # small: the restarted server searches through HNSW
         "models": [{"id": "all-MiniLM-L6-v2", "checkpoint": bundled_embedding_checkpoint(), "kind": "embedding"}],
     }))
-    log = tmp_path / "serve.log"
     documents = []
     for i in range(DOCUMENTS_SUBMITTED):
         path = files / f"doc{i:03d}.md"
@@ -130,9 +72,8 @@ def test_sigkill_during_an_insert_job_leaves_whole_documents_and_a_failed_job(tm
         documents.append({"uri": path.as_uri(), "metadata": {"n": i, "parity": i % 2}})
     body = {"vector_store_id": "crash", "documents": documents}
 
-    server = Serve(config, log)
+    server = Cli.start(data_dir, [files], extra_args=("--config", str(config)))
     try:
-        server.wait_ready()
         created = server.http.post("/vector_store/create", json={"vector_store_id": "crash", "chunk_size_tokens": 32,
                                                                  "chunk_overlap_tokens": 8})
         assert created.status_code == 200, created.text
@@ -154,9 +95,8 @@ def test_sigkill_during_an_insert_job_leaves_whole_documents_and_a_failed_job(tm
     stored = _stored(data_dir, "crash")
     assert 3 <= len(stored) < DOCUMENTS_SUBMITTED, "the kill came after the job ended: make the job longer"
 
-    server = Serve(config, log)
+    server = Cli.start(data_dir, [files], extra_args=("--config", str(config)))
     try:
-        server.wait_ready()
         job = server.http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json()
         assert job["status"] == "failed" and "interrupted" in job["error"], job
         assert "finished_at" in job and job["documents_done"] <= len(stored)
