@@ -4,7 +4,9 @@ through the gateway's JSON mapping). Both give answers in one plain shape, so th
 test can run over either protocol and compare them."""
 from __future__ import annotations
 
+import ast
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +36,14 @@ PERSON = {
     "required": ["name", "age", "member", "colour"],
     "additionalProperties": False,
 }
+WEATHER_SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "maxLength": 12}, "days": {"type": "integer", "minimum": 1,
+                                                                         "maximum": 14}},
+    "required": ["city", "days"],
+    "additionalProperties": False,
+}
+WEATHER = {"name": "get_weather", "description": "The weather forecast for a city.", "input_schema": WEATHER_SCHEMA}
 FINISH_NAMES = {v0.FINISH_REASON_STOP: "stop", v0.FINISH_REASON_MAX_LENGTH: "max-length",
                 v0.FINISH_REASON_SAFETY: "safety"}
 HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 499: "CANCELLED",
@@ -60,6 +70,20 @@ class ApiError(Exception):
 
 def user(text: str) -> dict:
     return {"role": "user", "text": text}
+
+
+def written_call(text: str, prompt_format: str) -> tuple[str, dict]:
+    """(tool name, arguments) of a call as the model wrote it in a tool prompt format,
+    read here independently of the server's own parser."""
+    if prompt_format == "function_tag":
+        match = re.fullmatch(r"<function=(\w+)>(.*)</function>", text, re.DOTALL)
+        assert match, text
+        return match.group(1), json.loads(match.group(2))
+    if prompt_format == "python_list":
+        (call,) = ast.parse(text, mode="eval").body.elts
+        return call.func.id, {k.arg: json.loads(ast.get_source_segment(text, k.value)) for k in call.keywords}
+    written = json.loads(text)
+    return written["name"], written["parameters"]
 
 
 def chat_body(prompt: str, **options) -> dict:
@@ -107,6 +131,9 @@ def chat_proto(body: dict) -> chat_pb2.ChatCompletionRequest:
     for key in ("model", "n_completions", "tool_choice"):
         if key in body:
             setattr(request, key, body[key])
+    if "tool_prompt_format" in body:
+        request.tool_prompt_format = v1_inference.ToolPromptFormat.Value(
+            f"TOOL_PROMPT_FORMAT_{body['tool_prompt_format'].upper()}")
     for tool in body.get("tools", []):
         proto = request.tools.add(name=tool["name"])
         if "description" in tool:

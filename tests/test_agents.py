@@ -202,6 +202,23 @@ def test_client_tool_pauses_and_resume_continues_the_same_turn(api):
     assert execution["tool_responses"][0]["content"] == "12:00 UTC"
 
 
+@pytest.mark.parametrize("prompt_format, opener", [("function_tag", "<function=get_time>"),
+                                                   ("python_list", "[get_time(zone=")])
+def test_tool_prompt_format_streams_the_call_in_that_format(api, prompt_format, opener):
+    agent = api.create_agent(client_tools=[CLOCK], max_infer_iters=1, sampling_params={**GREEDY, "max_tokens": 60},
+                             tool_config={"tool_choice": "required", "tool_prompt_format": prompt_format})
+    session = api.create_session(agent)
+    events = api.turn(agent, session, "what time is it")
+    assert kinds(events)[-1] == "turn_awaiting_input"
+    progress = [p["delta"] for p in payloads(events) if p["event_type"] == "step_progress"]
+    assert progress[0]["parse_status"] == "started" and progress[-1]["parse_status"] == "succeeded"
+    written = "".join(d["tool_call"] for d in progress if d["parse_status"] == "in_progress")
+    assert written.startswith(opener), written
+    (call,) = steps_of(payloads(events)[-1]["turn"], "inference")[0]["model_response"]["tool_calls"]
+    assert call == progress[-1]["tool_call"]
+    assert call["tool_name"] == "get_time" and isinstance(json.loads(call["arguments"])["zone"], str)
+
+
 def test_resume_checks_the_turn_and_the_call_ids(agents_server):
     rest = Rest(agents_server)
     agent = rest.create_agent()

@@ -17,6 +17,8 @@ import jsonschema
 import pytest
 from _helpers_inference import (
     PERSON,
+    WEATHER,
+    WEATHER_SCHEMA,
     ApiError,
     GrpcClient,
     chat_body,
@@ -25,6 +27,7 @@ from _helpers_inference import (
     joined,
     user,
     wait_until,
+    written_call,
 )
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
 from llamastack.models.v1 import models_pb2, models_pb2_grpc
@@ -281,14 +284,6 @@ def test_invalid_response_format_is_invalid_argument(client, fmt, engine):
 
 # ================================================================ tool calls
 
-WEATHER_SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string", "maxLength": 12}, "days": {"type": "integer", "minimum": 1,
-                                                                         "maximum": 14}},
-    "required": ["city", "days"],
-    "additionalProperties": False,
-}
-WEATHER = {"name": "get_weather", "description": "The weather forecast for a city.", "input_schema": WEATHER_SCHEMA}
 CLOCK = {"name": "get_time", "description": "The time in a city.",
          "input_schema": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 12}},
                           "required": ["city"]}}
@@ -302,17 +297,22 @@ def _tool_body(choice: str, seed: int | None = None, tools=(WEATHER,)) -> dict:
             "tools": list(tools), "tool_choice": choice}
 
 
+@pytest.mark.parametrize("prompt_format", ["json", "function_tag", "python_list"])
 @pytest.mark.parametrize("seed", [None, 5, 6])
-def test_tool_choice_required_calls_the_tool(client, seed):
-    candidate = only(client.chat(_tool_body("required", seed)))
+def test_tool_choice_required_calls_the_tool(client, seed, prompt_format):
+    candidate = only(client.chat({**_tool_body("required", seed), "tool_prompt_format": prompt_format}))
     assert candidate["finish_reason"] == "stop"
     assert candidate["tool_call"] is not None, candidate["text"]
     assert candidate["tool_call"]["name"] == "get_weather"
     jsonschema.validate(candidate["tool_call"]["arguments"], WEATHER_SCHEMA)
-    # The text is the call itself, as the model wrote it.
-    written = json.loads(candidate["text"])
-    assert written["name"] == "get_weather"
-    assert written["parameters"] == candidate["tool_call"]["arguments"]
+    # The text is the call itself, as the model wrote it in the format asked for.
+    assert written_call(candidate["text"], prompt_format) == ("get_weather", candidate["tool_call"]["arguments"])
+
+
+def test_tool_prompt_format_changes_how_tools_are_offered(client):
+    prompts = {fmt: client.chat({**_tool_body("auto"), "options": {"max_tokens": 1}, "tool_prompt_format": fmt})
+               ["usage"]["input_tokens"] for fmt in ("json", "function_tag", "python_list")}
+    assert len(set(prompts.values())) == 3, prompts
 
 
 @pytest.mark.parametrize("seed", [None, 7])

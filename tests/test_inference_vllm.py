@@ -11,12 +11,15 @@ import jsonschema
 import pytest
 from _helpers_inference import (
     PERSON,
+    WEATHER,
+    WEATHER_SCHEMA,
     ApiError,
     chat_body,
     chat_proto,
     client_for,
     joined,
     wait_until,
+    written_call,
 )
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
 
@@ -89,6 +92,17 @@ def test_json_schema_samples_validate(vllm_server, engine):
         assert answer["finish_reason"] == "stop", answer
         jsonschema.validate(json.loads(answer["text"]), PERSON)
     assert len({a["text"] for a in answers}) > 1
+
+
+@pytest.mark.parametrize("prompt_format", ["json", "function_tag", "python_list"])
+def test_forced_tool_calls_in_each_prompt_format(vllm_server, engine, prompt_format):
+    rest = client_for("rest", vllm_server)
+    answer = rest.chat({**chat_body("Weather in Paris?", max_tokens=150, temperature=1.0, seed=3),
+                        "tools": [WEATHER], "tool_choice": "required", "tool_prompt_format": prompt_format})
+    (candidate,) = answer["candidates"]
+    assert candidate["tool_call"] is not None, candidate["text"]
+    jsonschema.validate(candidate["tool_call"]["arguments"], WEATHER_SCHEMA)
+    assert written_call(candidate["text"], prompt_format) == ("get_weather", candidate["tool_call"]["arguments"])
 
 
 def test_cancelling_a_stream_aborts_the_vllm_request(vllm_server, engine):

@@ -9,7 +9,7 @@ from typing import AsyncIterator
 
 from google.protobuf import timestamp_pb2
 from llamastack.agents.v1alpha import agents_pb2 as pb
-from llamastack.common.v1 import agent_config_pb2, messages_pb2
+from llamastack.common.v1 import agent_config_pb2, inference_pb2, messages_pb2
 from llamastack_grpc import struct_to_dict
 
 from server.agents import content as c
@@ -17,6 +17,7 @@ from server.agents.store import AWAITING_INPUT, AgentStore
 from server.agents.tools import ToolGroup, ToolRuntime, builtin_group
 from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, constraint_of
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.inference import tool_formats
 from server.inference.chat import ChatRequest, Tool
 from server.inference.service import InferenceService
 from server.vectorstores.documents import load_inline, load_uri
@@ -166,7 +167,7 @@ class AgentService:
                            repetition_penalty=sampling.repetition_penalty
                            if sampling.HasField("repetition_penalty") else 1.0,
                            stop=list(sampling.stop), response_format=constraint_of(config),
-                           tool_choice=tool_config.tool_choice if tool_config.HasField("tool_choice") else "auto")
+                           **_tool_settings(tool_config, config))
         if strategy == "top_p":
             chat.temperature = sampling.strategy.top_p.temperature or 1.0
             chat.top_p = sampling.strategy.top_p.top_p or 1.0
@@ -195,3 +196,17 @@ class AgentService:
             return "\n".join(c.content_text(messages_pb2.ToolResponse(content={"item": i}).content)
                              for i in content.items.items)
         raise InvalidArgument(f"{field}.content", "is required")
+
+
+_TOOL_CHOICES = {inference_pb2.TOOL_CHOICE_AUTO: "auto", inference_pb2.TOOL_CHOICE_REQUIRED: "required",
+                 inference_pb2.TOOL_CHOICE_NONE: "none"}
+
+
+def _tool_settings(tool_config, agent_config) -> dict:
+    """tool_choice and tool_prompt_format: tool_config's, else the agent config's
+    deprecated fields of the same names, else auto and json."""
+    choice = (tool_config.tool_choice if tool_config.HasField("tool_choice")
+              else _TOOL_CHOICES.get(agent_config.tool_choice, "auto"))
+    prompt_format = (tool_config.tool_prompt_format if tool_config.HasField("tool_prompt_format")
+                     else agent_config.tool_prompt_format)
+    return {"tool_choice": choice, "tool_prompt_format": tool_formats.name_from_proto(prompt_format)}

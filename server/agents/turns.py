@@ -24,7 +24,7 @@ from llamastack.common.v1 import messages_pb2, safety_pb2
 from server.agents import content as c
 from server.agents.store import AWAITING_INPUT, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime
-from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool
+from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool, tool_format
 from server.inference.service import InferenceService
 
 DEFAULT_MAX_INFER_ITERS = 10
@@ -190,7 +190,8 @@ class TurnRunner:
                 continue
             text += item.text
             if tool_mode is None and text.strip():
-                tool_mode = bool(tools) and request.tool_choice != "none" and text.lstrip().startswith("{")
+                tool_mode = (bool(tools) and request.tool_choice != "none"
+                             and text.lstrip().startswith(tool_format(request).opener))
                 if tool_mode:
                     yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
                         type="tool_call", tool_call=pb.ToolCallDeltaValue(text=""),

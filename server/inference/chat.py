@@ -1,14 +1,15 @@
 """Chat requests as the inference service takes them, prompt rendering with the
-checkpoint's own chat template, and tool calls: the schema that constrains a forced
-call, and parsing the model's answer into one."""
+checkpoint's own chat template, and which tools a request offers or forces (their
+prompt formats: server/inference/tool_formats.py)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Optional
 
 from server.errors import InvalidArgument
+from server.inference import tool_formats
 from server.inference.engines.base import Constraint
+from server.inference.tool_formats import ToolCall, ToolFormat
 
 
 @dataclass
@@ -20,12 +21,6 @@ class Tool:
     def as_template_tool(self) -> dict:
         return {"type": "function", "function": {"name": self.name, "description": self.description,
                                                  "parameters": self.parameters}}
-
-
-@dataclass
-class ToolCall:
-    name: str
-    arguments: dict
 
 
 @dataclass
@@ -42,6 +37,7 @@ class ChatRequest:
     response_format: Optional[Constraint] = None
     tools: list[Tool] = field(default_factory=list)
     tool_choice: str = "auto"  # auto | required | none | <tool name>
+    tool_prompt_format: str = "json"  # json | function_tag | python_list
     n: int = 1
     seed: Optional[int] = None
 
@@ -76,6 +72,7 @@ class ChatResult:
 
 
 def check_tools(request: ChatRequest) -> None:
+    tool_format(request)
     names = [t.name for t in request.tools]
     if len(set(names)) != len(names):
         raise InvalidArgument("tools", "tool names must be unique")
@@ -98,37 +95,14 @@ def offered_tools(request: ChatRequest) -> list[Tool]:
     return [] if request.tool_choice == "none" else request.tools
 
 
-def tool_call_schema(tools: list[Tool]) -> dict:
-    """A JSON schema that only a call of one of these tools, with valid arguments, meets."""
-    variants = [{
-        "type": "object",
-        "properties": {"name": {"const": tool.name}, "parameters": tool.parameters or {"type": "object"}},
-        "required": ["name", "parameters"],
-        "additionalProperties": False,
-    } for tool in tools]
-    return variants[0] if len(variants) == 1 else {"anyOf": variants}
-
-
-def parse_tool_call(text: str, tools: list[Tool]) -> Optional[ToolCall]:
-    """The answer as a call of an offered tool, if it is one ({"name", "parameters"})."""
-    if not tools:
-        return None
-    try:
-        value = json.loads(text.strip())
-    except ValueError:
-        return None
-    if not isinstance(value, dict):
-        return None
-    arguments = value.get("parameters", value.get("arguments", {}))
-    if value.get("name") in {t.name for t in tools} and isinstance(arguments, dict):
-        return ToolCall(name=value["name"], arguments=arguments)
-    return None
+def tool_format(request: ChatRequest) -> ToolFormat:
+    return tool_formats.get(request.tool_prompt_format)
 
 
 def render_prompt(tokenizer, request: ChatRequest) -> list[int]:
-    tools = [t.as_template_tool() for t in offered_tools(request)] or None
+    messages, tools = tool_format(request).prompt(request.messages, offered_tools(request))
     try:
-        ids = tokenizer.apply_chat_template(request.messages, tools=tools, add_generation_prompt=True,
+        ids = tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True,
                                             tokenize=True)
     except Exception as exc:  # the checkpoint's template rejected the conversation
         raise InvalidArgument("messages", f"the model's chat template cannot render them: {exc}") from None

@@ -11,7 +11,7 @@ import numpy as np
 from server.errors import InvalidArgument
 from server.inference import chat
 from server.inference.chat import Candidate, ChatDelta, ChatRequest, ChatResult
-from server.inference.engines.base import Constraint, ConstraintError, Engine, GenerationRequest, ScoringEngine
+from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine
 from server.inference.models import ModelRegistry
 
 
@@ -57,10 +57,9 @@ class InferenceService:
         chat.check_tools(request)
         engine = self._llm(request.model_id)
         prompt = chat.render_prompt(engine.tokenizer, request)
+        tool_format = chat.tool_format(request)
         forced = chat.forced_tools(request)
-        constraint = request.response_format
-        if forced:
-            constraint = Constraint(json_schema=chat.tool_call_schema(forced))
+        constraint = tool_format.constraint(forced) if forced else request.response_format
         candidates = [Candidate() for _ in range(request.n)]
         queue: asyncio.Queue = asyncio.Queue()
 
@@ -96,7 +95,7 @@ class InferenceService:
                                   logprob=event.logprob, finish_reason=event.finish_reason)
                 if event.finish_reason is not None:
                     candidate.finish_reason = event.finish_reason
-                    candidate.tool_call = chat.parse_tool_call(candidate.text, chat.offered_tools(request))
+                    candidate.tool_call = tool_format.parse(candidate.text, chat.offered_tools(request))
                     delta.tool_call = candidate.tool_call
                 yield delta
         finally:

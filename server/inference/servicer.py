@@ -11,6 +11,7 @@ from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
 from llamastack_grpc import struct_to_dict
 
 from server.errors import InvalidArgument
+from server.inference import tool_formats
 from server.inference.chat import ChatDelta, ChatRequest, ChatResult, Tool, constraint_from_response_format
 from server.inference.service import InferenceService
 
@@ -57,6 +58,7 @@ def chat_request(service: InferenceService, request: chat_pb2.ChatCompletionRequ
         repetition_penalty=options.repetition_penalty if options.HasField("repetition_penalty") else 1.0,
         stop=list(options.stop), logprobs=options.logprobs, response_format=constraint_from_response_format(options.response_format, "options.response_format"),
         tools=tools, tool_choice=request.tool_choice if request.HasField("tool_choice") else "auto",
+        tool_prompt_format=tool_formats.name_from_proto(request.tool_prompt_format),
         n=request.n_completions if request.HasField("n_completions") else 1,
         seed=options.seed if options.HasField("seed") else None,
     )

@@ -17,6 +17,14 @@ class Constraint:
 
     json_schema: Optional[dict] = None
     grammar: Optional[str] = None
+    # The grammar's strings are JSON strings (tool-call arguments), as a JSON schema's are.
+    json_strings: bool = False
+
+    @property
+    def bans_control_characters(self) -> bool:
+        """JSON strings never hold a raw control character, but xgrammar lets them in,
+        where strict parsers reject them: engines mask those tokens out."""
+        return self.json_schema is not None or self.json_strings
 
 
 @dataclass

@@ -290,9 +290,7 @@ class TransformersEngine(Engine, ScoringEngine):
             mask = xgr.allocate_token_bitmask(1, self.vocab_size)
             p.matcher.fill_next_token_bitmask(mask)
             xgr.apply_token_bitmask_inplace(logits[None], mask.to(logits.device))
-            if request.constraint.json_schema is not None:
-                # JSON never needs a raw control character (compact whitespace), but
-                # xgrammar lets them into strings, where strict parsers reject them.
+            if request.constraint.bans_control_characters:
                 logits.masked_fill_(self._control_tokens(), float("-inf"))
         token = self._sample(logits, request, p.generator)
         p.generated.append(token)

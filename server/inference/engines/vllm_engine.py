@@ -60,12 +60,13 @@ class VllmEngine(Engine):
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 
-        structured, bias = None, None
-        if request.constraint is not None and request.constraint.json_schema is not None:
-            structured = StructuredOutputsParams(json=request.constraint.json_schema, disable_any_whitespace=True)
+        structured, bias, constraint = None, None, request.constraint
+        if constraint is not None and constraint.json_schema is not None:
+            structured = StructuredOutputsParams(json=constraint.json_schema, disable_any_whitespace=True)
+        elif constraint is not None:
+            structured = StructuredOutputsParams(grammar=constraint.grammar)
+        if constraint is not None and constraint.bans_control_characters:
             bias = {token_id: -100.0 for token_id in self._control_tokens()}
-        elif request.constraint is not None:
-            structured = StructuredOutputsParams(grammar=request.constraint.grammar)
         return SamplingParams(
             max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
             top_k=request.top_k if request.top_k > 0 else -1, repetition_penalty=request.repetition_penalty,

@@ -11,20 +11,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ChatCompletionRequest(_message.Message):
-    __slots__ = ("messages", "model", "options", "n_completions", "tools", "tool_choice")
+    __slots__ = ("messages", "model", "options", "n_completions", "tools", "tool_choice", "tool_prompt_format")
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     N_COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
     TOOLS_FIELD_NUMBER: _ClassVar[int]
     TOOL_CHOICE_FIELD_NUMBER: _ClassVar[int]
+    TOOL_PROMPT_FORMAT_FIELD_NUMBER: _ClassVar[int]
     messages: _containers.RepeatedCompositeFieldContainer[_common_pb2.Message]
     model: str
     options: _common_pb2.Options
     n_completions: int
     tools: _containers.RepeatedCompositeFieldContainer[_inference_pb2.ToolDef]
     tool_choice: str
-    def __init__(self, messages: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., model: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.Options, _Mapping]] = ..., n_completions: _Optional[int] = ..., tools: _Optional[_Iterable[_Union[_inference_pb2.ToolDef, _Mapping]]] = ..., tool_choice: _Optional[str] = ...) -> None: ...
+    tool_prompt_format: _inference_pb2.ToolPromptFormat
+    def __init__(self, messages: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., model: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.Options, _Mapping]] = ..., n_completions: _Optional[int] = ..., tools: _Optional[_Iterable[_Union[_inference_pb2.ToolDef, _Mapping]]] = ..., tool_choice: _Optional[str] = ..., tool_prompt_format: _Optional[_Union[_inference_pb2.ToolPromptFormat, str]] = ...) -> None: ...
 
 class ChatCompletionResponse(_message.Message):
     __slots__ = ("id", "candidates", "model_called", "usage")
