@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from server.errors import InvalidArgument
 from server.vectorstores import documents as docs
 from server.vectorstores.index import VectorIndex
 from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
+
+from _helpers_inference import wait_until
 
 EMBEDDING = "all-MiniLM-L6-v2"
 
@@ -514,3 +517,30 @@ def test_index_exact_and_hnsw_agree_and_follow_changes():
         index.remove(f"d{d}")
     assert not index.approximate and index.size == 13  # small again: exact search only
     assert index.search(vectors[0], 1)[0].document_id == "d0"
+
+
+def test_a_loaded_index_answers_exactly_while_its_graph_builds_in_the_background(monkeypatch):
+    rng = np.random.default_rng(2)
+    vectors = rng.standard_normal((300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(16, threshold=100)
+    release, started = threading.Event(), threading.Event()
+    build = index._build_hnsw
+
+    def held_build(snapshot):
+        started.set()
+        assert release.wait(30)
+        build(snapshot)
+
+    monkeypatch.setattr(index, "_build_hnsw", held_build)
+    index.add_many(((f"d{d}", vectors[d * 10:(d + 1) * 10]) for d in range(30)), graph_in_background=True)
+    assert started.wait(30) and not index.approximate and index.size == 300
+    top = index.search(vectors[123], 1)[0]  # answered while the graph is being built
+    assert (top.document_id, top.chunk_index) == ("d12", 3)
+    index.add("late", -vectors[:10])  # arrives during the build: the graph must catch up
+    release.set()
+    assert wait_until(lambda: index.approximate, timeout=30)
+    top = index.search(-vectors[4], 1)[0]
+    assert (top.document_id, top.chunk_index) == ("late", 4)
+    assert [(h.document_id, h.chunk_index) for h in index.search(vectors[7], 5)] == \
+        [(h.document_id, h.chunk_index) for h in index.search(vectors[7], 5, exact=True)]

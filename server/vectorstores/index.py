@@ -3,7 +3,9 @@ the store holds more than `threshold` chunks.
 
 The index is never the source of truth: it is built from the stored chunks the first time
 a store is queried after start-up, and updated right after every committed insert or
-delete, so it always matches what is stored, across restarts too.
+delete, so it always matches what is stored, across restarts too. After a restart the
+vectors load first and queries are answered by exact search at once, while the graph
+of a large store is built in the background.
 
 Rows: every chunk vector is one row of a float32 matrix (unit length, so the inner
 product is the cosine similarity). A removed document's rows are marked dead and reused
@@ -104,18 +106,13 @@ class VectorIndex:
                 self._live += len(rows)
                 if self._hnsw is not None:
                     self._hnsw_add(rows)
-            build = self._hnsw is None and not self._building and self._live > self.threshold
-            if build:
-                self._building = True
-                snapshot = self._snapshot()
-        if build:
-            try:
-                self._build_hnsw(snapshot)
-            finally:
-                self._building = False
+            snapshot = self._claim_graph_build()
+        if snapshot is not None:
+            self._build_graph_from(snapshot)
 
-    def add_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        """Load many documents at once (the graph, if needed, is built once at the end)."""
+    def add_many(self, items: Iterable[tuple[str, np.ndarray]], *, graph_in_background: bool = False) -> None:
+        """Load many documents at once; the graph, if needed, is built once at the end, here
+        or (graph_in_background) in a thread of its own while searches go on exactly."""
         with self._lock:
             threshold, self.threshold = self.threshold, 1 << 62
             try:
@@ -123,8 +120,27 @@ class VectorIndex:
                     self.add(document_id, vectors)
             finally:
                 self.threshold = threshold
-            if self._hnsw is None and self._live > self.threshold:
-                self._build_hnsw(self._snapshot())
+            snapshot = self._claim_graph_build()
+        if snapshot is None:
+            return
+        if graph_in_background:
+            threading.Thread(target=self._build_graph_from, args=(snapshot,), name="hnsw-build", daemon=True).start()
+        else:
+            self._build_graph_from(snapshot)
+
+    def _claim_graph_build(self):
+        """(Under the lock.) A snapshot to build the graph from, when the store has grown
+        past the threshold and no build is running; the caller then builds it."""
+        if self._hnsw is not None or self._building or self._live <= self.threshold:
+            return None
+        self._building = True
+        return self._snapshot()
+
+    def _build_graph_from(self, snapshot) -> None:
+        try:
+            self._build_hnsw(snapshot)
+        finally:
+            self._building = False
 
     def remove(self, document_id: str) -> int:
         """Drop a document's vectors; answers how many there were."""

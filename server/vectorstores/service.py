@@ -688,7 +688,7 @@ class VectorStoreService:
                 if rows:
                     yield current, np.stack(rows)
 
-            index.add_many(grouped())
+            index.add_many(grouped(), graph_in_background=True)
         return _StoreIndex(generation, index, metadata)
 
     async def search(self, store_id: str, query: str, top_k: int = DEFAULT_TOP_K,
