@@ -24,7 +24,8 @@ from llamastack.common.v1 import messages_pb2, safety_pb2
 from server.agents import content as c
 from server.agents.store import AWAITING_INPUT, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime
-from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool, tool_format
+from server.inference.chat import (ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format,
+                                   tool_format)
 from server.inference.service import InferenceService
 
 DEFAULT_MAX_INFER_ITERS = 10
@@ -300,7 +301,5 @@ class TurnRunner:
 
 
 def constraint_of(config) -> Optional[Constraint]:
-    from server.inference.chat import constraint_from_response_format
-
     return constraint_from_response_format(config.response_format, "agent_config.response_format") \
         if config.HasField("response_format") else None

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
-from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from server.storage import KeyValueStore
 
 log = logging.getLogger(__name__)
@@ -191,14 +191,10 @@ class JobRunner:
         job_id = job_id or f"{kind}-{uuid.uuid4().hex}"
         record = JobRecord(id=job_id, kind=kind, state=JobState.QUEUED, params=params, created_at=time.time())
 
-        def write(txn):
-            if not txn.put(JOBS, job_id.encode(), record.to_bytes(), overwrite=False):
-                return False
-            return True
+        def write(txn) -> bool:
+            return txn.put(JOBS, job_id.encode(), record.to_bytes(), overwrite=False)
 
         if not await asyncio.to_thread(self._store.write, write):
-            from server.errors import AlreadyExists
-
             raise AlreadyExists(f"Job '{job_id}' already exists")
         await self._append_log(job_id, f"submitted ({kind})")
         self._launch(job_id)
