@@ -462,6 +462,27 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
     assert len({tuple(a["tokens"]) for a in sequential}) == len(bodies)
 
 
+def test_a_batch_drops_the_columns_no_remaining_row_attends_to():
+    """Under steady traffic a batch never empties: when the row that made it wide
+    leaves, the padding columns it left behind go too."""
+    import torch
+    from transformers.cache_utils import DynamicCache
+
+    from server.inference.engines.transformers_engine import _Batch
+
+    keys = torch.arange(3 * 1 * 5 * 2, dtype=torch.float).reshape(3, 1, 5, 2)
+    mask = torch.tensor([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 1, 1]])
+    batch = _Batch(rows=["a", "b", "c"], cache=DynamicCache([(keys, keys + 100)]), mask=mask,
+                   positions=torch.tensor([[3], [5], [2]]), logits=torch.eye(3))
+    batch.select([0, 2])
+    assert batch.rows == ["a", "c"] and batch.mask.tolist() == [[1, 1, 1], [0, 1, 1]]
+    (layer,) = batch.cache.layers
+    assert torch.equal(layer.keys, keys[[0, 2], :, 2:]) and torch.equal(layer.values, keys[[0, 2], :, 2:] + 100)
+    assert batch.positions.tolist() == [[3], [2]] and batch.logits.tolist() == [[1, 0, 0], [0, 0, 1]]
+    batch.select([1])  # every column still attended to by "c" stays
+    assert batch.mask.tolist() == [[1, 1]] and batch.cache.layers[0].keys.shape[2] == 2
+
+
 def test_a_failing_request_does_not_fail_the_requests_batched_with_it(inference_server, engine):
     """The service refuses bad sampling options up front, so the failing request goes to
     the engine directly: top_p 0 leaves nothing to sample from."""

@@ -62,10 +62,18 @@ class _Batch:
     logits: torch.Tensor
 
     def select(self, keep: list[int]) -> None:
+        """Keep these rows only, and drop the columns that no kept row attends to any
+        more: under steady traffic the batch never empties, and its width must not grow
+        with everything it has ever held."""
         index = torch.tensor(keep, device=self.mask.device)
         self.rows = [self.rows[i] for i in keep]
         self.cache.batch_select_indices(index)
         self.mask, self.positions, self.logits = self.mask[index], self.positions[index], self.logits[index]
+        unused = int(self.mask.any(dim=0).long().argmax())  # leading columns that are padding in every row
+        if unused:
+            self.mask = self.mask[:, unused:]
+            self.cache = DynamicCache([(layer.keys[:, :, unused:], layer.values[:, :, unused:])
+                                       for layer in self.cache.layers])
 
     def merge(self, other: "_Batch") -> None:
         width = max(self.mask.shape[1], other.mask.shape[1])
