@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import ast
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Optional, Union
+
+from llamastack.common.v1 import inference_pb2
 
 from server.errors import InvalidArgument
 from server.inference.engines.base import Constraint
@@ -32,8 +35,6 @@ class ToolCall:
 
 def name_from_proto(value: int) -> str:
     """The format's name for a ToolPromptFormat enum value (unset: json)."""
-    from llamastack.common.v1 import inference_pb2
-
     if not value:
         return "json"
     return inference_pb2.ToolPromptFormat.Name(value).removeprefix("TOOL_PROMPT_FORMAT_").lower()
@@ -45,21 +46,21 @@ def get(name: str) -> "ToolFormat":
     return _FORMATS[name]
 
 
-class ToolFormat:
+class ToolFormat(ABC):
     name: str
     opener: str  # the first character of a call: how a streamed answer shows it is one
 
+    @abstractmethod
     def prompt(self, messages: list[dict], tools: list) -> tuple[list[dict], Optional[list[dict]]]:
         """(messages, tools for the chat template) that offer these tools."""
-        raise NotImplementedError
 
+    @abstractmethod
     def constraint(self, tools: list) -> Constraint:
         """Decoding that can only produce a call of one of these tools, arguments valid."""
-        raise NotImplementedError
 
+    @abstractmethod
     def parse(self, text: str, tools: list) -> Optional[ToolCall]:
         """The answer as a call of an offered tool, if it is one."""
-        raise NotImplementedError
 
 
 class JsonFormat(ToolFormat):
@@ -95,8 +96,9 @@ class _WrittenFormat(ToolFormat):
 
     syntax: str  # how to call, for the system message
 
+    @abstractmethod
     def write(self, name: str, arguments: dict) -> str:
-        raise NotImplementedError
+        """One call in this format."""
 
     def prompt(self, messages, tools):
         if not tools:
