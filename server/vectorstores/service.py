@@ -31,25 +31,24 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Awaitable, Optional, Sequence, TypeVar
+from typing import Any, Optional, Sequence
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
-from google.protobuf import timestamp_pb2
 
 from llamastack.agents.v0 import agents_pb2
-from llamastack.common.v0 import common_pb2 as v0
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack_grpc import struct_to_dict
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from server.jobs import JobCancelled, JobContext, JobRecord, JobRunner, JobState
+from server.jobs import JobContext, JobRecord, JobRunner
+from server.jobs.helpers import (BATCH_JOB_STATUS, finish_anyway, job_of_kind, timestamp, until_cancelled,
+                                 with_record_times)
 from server.storage import KeyValueStore, Transaction
 from server.vectorstores import documents as docs
 from server.vectorstores.chunking import Chunker
 from server.vectorstores.index import DEFAULT_THRESHOLD, Hit, VectorIndex
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 STORES, DOCUMENTS, CHUNKS, PAYLOADS = "vector_stores", "vector_documents", "vector_chunks", "vector_job_documents"
 INSERT, DELETE = "vector_insert", "vector_delete"
@@ -63,16 +62,7 @@ MAX_TOP_K = 1000
 MEMORY_TOP_K = 10
 EMBED_BATCH = 32  # chunks per embedding call: the job notices a cancel between calls
 RERANK_POOL = 4  # rerank looks at top_k * RERANK_POOL nearest chunks (20 at least, 200 at most)
-_CANCEL_POLL = 0.05
 
-_STATUS = {
-    JobState.VALIDATING: v0.BATCH_JOB_STATUS_VALIDATING,
-    JobState.QUEUED: v0.BATCH_JOB_STATUS_VALIDATING,  # accepted, not yet running: the draft's first state
-    JobState.RUNNING: v0.BATCH_JOB_STATUS_RUNNING,
-    JobState.COMPLETED: v0.BATCH_JOB_STATUS_COMPLETED,
-    JobState.FAILED: v0.BATCH_JOB_STATUS_FAILED,
-    JobState.CANCELLED: v0.BATCH_JOB_STATUS_CANCELLED,
-}
 _U32 = struct.Struct(">I")
 
 
@@ -128,22 +118,6 @@ def _check_id(value: str, field_name: str, limit: int) -> None:
     for ch in value:
         if unicodedata.category(ch) in ("Cc", "Cs"):
             raise InvalidArgument(field_name, f"must not contain control characters (found U+{ord(ch):04X})")
-
-
-def _timestamp(seconds: float) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromNanoseconds(int(seconds * 1e9))
-    return ts
-
-
-def _with_record_times(job, record: JobRecord):
-    """Fills what every job message takes from its record: error, created_at, finished_at."""
-    if record.error:
-        job.error = record.error
-    job.created_at.CopyFrom(_timestamp(record.created_at))
-    if record.finished_at is not None:
-        job.finished_at.CopyFrom(_timestamp(record.finished_at))
-    return job
 
 
 def _file_document_id(uri: str) -> str:
@@ -309,7 +283,7 @@ class VectorStoreService:
                                 description=req.description, embedding_model=model_id,
                                 chunk_size_tokens=size, chunk_overlap_tokens=overlap,
                                 document_count=0, chunk_count=0)
-        record.created_at.CopyFrom(_timestamp(time.time()))
+        record.created_at.CopyFrom(timestamp(time.time()))
         value = record.SerializeToString()
 
         def write(txn: Transaction) -> None:
@@ -458,40 +432,30 @@ class VectorStoreService:
         return pending
 
     async def insert_status(self, job_id: str) -> pb.VectorStoreInsertJob:
-        return self._insert_job(self._job(job_id, INSERT))
+        return self._insert_job(job_of_kind(self._jobs, job_id, INSERT, "Insert job"))
 
     async def cancel_insert(self, job_id: str) -> pb.VectorStoreInsertJob:
-        self._job(job_id, INSERT)
+        job_of_kind(self._jobs, job_id, INSERT, "Insert job")
         record = await self._jobs.cancel(job_id)
         await asyncio.to_thread(self._drop_payloads, job_id)  # cancelled while queued: the work never ran
         return self._insert_job(record)
 
-    def _job(self, job_id: str, kind: str) -> JobRecord:
-        try:
-            record = self._jobs.get(job_id)
-        except NotFound:
-            record = None
-        if record is None or record.kind != kind:
-            what = "Insert" if kind == INSERT else "Delete"
-            raise NotFound(f"{what} job '{job_id}' not found")
-        return record
-
     def _insert_job(self, record: JobRecord) -> pb.VectorStoreInsertJob:
         params, progress = record.params, record.progress
         job = pb.VectorStoreInsertJob(
-            id=record.id, status=_STATUS[record.state], vector_store_id=params["vector_store_id"],
+            id=record.id, status=BATCH_JOB_STATUS[record.state], vector_store_id=params["vector_store_id"],
             documents_total=len(params["documents"]), documents_done=progress.get("documents_done", 0),
             chunks_done=progress.get("chunks_done", 0),
             document_ids=[d["document_id"] for d in params["documents"]])
         if "content" in params:
             job.content = params["content"]
-        return _with_record_times(job, record)
+        return with_record_times(job, record)
 
     async def _run_insert(self, ctx: JobContext) -> dict:
         try:
             return await self._insert(ctx)
         finally:
-            await _finish_anyway(asyncio.to_thread(self._drop_payloads, ctx.job_id))
+            await finish_anyway(asyncio.to_thread(self._drop_payloads, ctx.job_id))
 
     async def _insert(self, ctx: JobContext) -> dict:
         store_id = ctx.params["vector_store_id"]
@@ -506,16 +470,16 @@ class VectorStoreService:
         await ctx.report(documents_total=len(documents), documents_done=0, chunks_done=0)
         for i, document in enumerate(documents):
             ctx.check_cancelled()
-            text = await _until_cancelled(ctx, asyncio.to_thread(self._payload, ctx.job_id, i))
-            pieces = await _until_cancelled(ctx, asyncio.to_thread(chunker.chunks, text, size, overlap))
+            text = await until_cancelled(ctx, asyncio.to_thread(self._payload, ctx.job_id, i))
+            pieces = await until_cancelled(ctx, asyncio.to_thread(chunker.chunks, text, size, overlap))
             vectors = []
             for start in range(0, len(pieces), EMBED_BATCH):
                 ctx.check_cancelled()
                 batch = pieces[start:start + EMBED_BATCH]
-                vectors.append(await _until_cancelled(ctx, self._inference.embed(model_id, batch)))
+                vectors.append(await until_cancelled(ctx, self._inference.embed(model_id, batch)))
             ctx.check_cancelled()
             matrix = np.concatenate(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
-            await _finish_anyway(self._store_document(store_id, generation, document, pieces, matrix, ctx.job_id))
+            await finish_anyway(self._store_document(store_id, generation, document, pieces, matrix, ctx.job_id))
             done += 1
             chunks_done += len(pieces)
             await ctx.report(documents_done=done, chunks_done=chunks_done)
@@ -589,19 +553,19 @@ class VectorStoreService:
         return self._delete_job(record)
 
     async def delete_status(self, job_id: str) -> pb.VectorStoreDeleteJob:
-        return self._delete_job(self._job(job_id, DELETE))
+        return self._delete_job(job_of_kind(self._jobs, job_id, DELETE, "Delete job"))
 
     async def cancel_delete(self, job_id: str) -> pb.VectorStoreDeleteJob:
-        self._job(job_id, DELETE)
+        job_of_kind(self._jobs, job_id, DELETE, "Delete job")
         return self._delete_job(await self._jobs.cancel(job_id))
 
     def _delete_job(self, record: JobRecord) -> pb.VectorStoreDeleteJob:
         params, progress = record.params, record.progress
         job = pb.VectorStoreDeleteJob(
-            id=record.id, status=_STATUS[record.state], vector_store_id=params["vector_store_id"],
+            id=record.id, status=BATCH_JOB_STATUS[record.state], vector_store_id=params["vector_store_id"],
             document_ids=params["document_ids"], documents_total=len(params["document_ids"]),
             documents_done=progress.get("documents_done", 0), chunks_deleted=progress.get("chunks_deleted", 0))
-        return _with_record_times(job, record)
+        return with_record_times(job, record)
 
     async def _run_delete(self, ctx: JobContext) -> dict:
         store_id = ctx.params["vector_store_id"]
@@ -611,7 +575,7 @@ class VectorStoreService:
         await ctx.report(documents_total=len(ids), documents_done=0, chunks_deleted=0)
         for document_id in ids:
             ctx.check_cancelled()
-            removed = await _finish_anyway(self._remove_document(store_id, generation, document_id))
+            removed = await finish_anyway(self._remove_document(store_id, generation, document_id))
             if removed is None:
                 missing += 1
             else:
@@ -810,30 +774,3 @@ class VectorStoreService:
         if swept:
             log.info("dropped the document texts of %d finished insert job(s)", swept)
 
-
-async def _until_cancelled(ctx: JobContext, awaitable: Awaitable[T]) -> T:
-    """Await, but give up (JobCancelled) as soon as the job is cancelled: a cancel need not
-    wait for a long embedding batch or tokenization, whose result is then dropped."""
-    task = asyncio.ensure_future(awaitable)
-    try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=_CANCEL_POLL)
-            if done:
-                return task.result()
-            if ctx.cancelled:
-                raise JobCancelled()
-    finally:
-        if not task.done():
-            task.cancel()
-
-
-async def _finish_anyway(awaitable: Awaitable[T]) -> T:
-    """Run to the end even if the caller is cancelled (server stopping): a commit and the
-    index update after it go together, and the store must not close under a write."""
-    task = asyncio.ensure_future(awaitable)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        if not task.done():
-            await asyncio.wait({task})
-        raise
