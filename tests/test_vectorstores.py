@@ -22,8 +22,8 @@ from llamastack.agents.v0 import agents_pb2, agents_pb2_grpc
 from llamastack.common.v0 import common_pb2 as v0
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
+from server import documents as docs
 from server.errors import InvalidArgument
-from server.vectorstores import documents as docs
 from server.vectorstores.index import VectorIndex
 from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 

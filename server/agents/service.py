@@ -16,11 +16,11 @@ from server.agents import content as c
 from server.agents.store import AWAITING_INPUT, AgentStore
 from server.agents.tools import ToolGroup, ToolRuntime, builtin_group
 from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, constraint_of
+from server.documents import load_inline, load_uri
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference import tool_formats
 from server.inference.chat import ChatRequest, Tool
 from server.inference.service import InferenceService
-from server.vectorstores.documents import load_inline, load_uri
 
 
 def _now() -> timestamp_pb2.Timestamp:

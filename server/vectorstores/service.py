@@ -43,8 +43,8 @@ from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, No
 from server.jobs import JobContext, JobRecord, JobRunner
 from server.jobs.helpers import (BATCH_JOB_STATUS, finish_anyway, job_of_kind, timestamp, until_cancelled,
                                  with_record_times)
+from server import documents as docs
 from server.storage import KeyValueStore, Transaction
-from server.vectorstores import documents as docs
 from server.vectorstores.chunking import Chunker
 from server.vectorstores.index import DEFAULT_THRESHOLD, Hit, VectorIndex
 
@@ -423,11 +423,8 @@ class VectorStoreService:
             if document_id in seen:
                 raise InvalidArgument(id_field, f"document id '{document_id}' is already used by {seen[document_id]}")
             seen[document_id] = path
-            default_mime = {"text": "text/plain", "markdown": "text/markdown", "json": "application/json",
-                            "jsonl": "application/jsonl", "csv": "text/csv", "tsv": "text/tab-separated-values",
-                            "html": "text/html"}[fmt]
             pending.append(_Pending(document_id=document_id, text=text, source=source,
-                                    mime_type=mime_type or default_mime, fmt=fmt,
+                                    mime_type=mime_type or docs.DEFAULT_MEDIA_TYPES[fmt], fmt=fmt,
                                     metadata=fields.get("metadata") or {}))
         return pending
 

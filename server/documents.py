@@ -1,5 +1,6 @@
-"""Documents for vector store inserts: where their bytes come from (inline text, a
-file:// path under an allowed root, a data: URI) and how a format becomes plain text.
+"""Documents as text, for vector store inserts and agent turns: where their bytes come
+from (inline text, a file:// path under an allowed root, a data: URI) and how a format
+becomes plain text.
 
 Formats: text, Markdown, JSON, JSONL, CSV/TSV and HTML. The format is the document's
 `mime_type` when given, else the file extension (file://) or the media type (data:),
@@ -14,7 +15,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -23,8 +23,6 @@ from server.errors import InvalidArgument
 from server.uris import decode_data_uri, resolve_file_uri, scheme_of
 
 MAX_DOCUMENT_BYTES = 64 << 20
-
-FORMATS = ("text", "markdown", "json", "jsonl", "csv", "tsv", "html")
 
 _EXTENSIONS = {
     ".txt": "text", ".text": "text", ".log": "text", ".rst": "text",
@@ -47,16 +45,10 @@ _MEDIA_TYPES = {
 }
 
 
-@dataclass
-class LoadedDocument:
-    """A document read and turned into text, ready to chunk."""
-
-    document_id: Optional[str]  # None: the service makes one
-    text: str
-    fmt: str
-    source: str  # "inline", a file:// URI, or "data:"
-    mime_type: str
-    metadata: dict[str, Any] = field(default_factory=dict)
+# The media type a document of each format is recorded with when its request names none.
+DEFAULT_MEDIA_TYPES = {"text": "text/plain", "markdown": "text/markdown", "json": "application/json",
+                       "jsonl": "application/jsonl", "csv": "text/csv", "tsv": "text/tab-separated-values",
+                       "html": "text/html"}
 
 
 def media_format(mime_type: str, field_name: str) -> str:
