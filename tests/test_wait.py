@@ -3,8 +3,8 @@
 import itertools
 
 import pytest
-from _wait import job_status, wait_job, wait_until, wait_until_async
 
+from _wait import job_status, wait_job, wait_until, wait_until_async
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from server.jobs.runner import JobState
 
