@@ -25,7 +25,7 @@ from server.inference.models import ModelRegistry, ModelSpec, default_specs
 from server.inference.service import InferenceService
 from server.inference.servicer import ChatServicer, RerankServicer, RewardScoringServicer
 from server.inspect.servicer import InspectServicer
-from server.jobs import JobRunner
+from server.jobs import EngineBudget, JobRunner
 from server.models.servicer import ModelsServicer
 from server.rpc import reflection
 from server.rpc.handlers import generic_handlers
@@ -45,8 +45,9 @@ class App:
         if config.default_models:
             specs += default_specs(config.data_dir, specs)
         self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
-        inference = InferenceService(self.models)
-        self.jobs = JobRunner(self.store)
+        budget = EngineBudget(lambda model_id: self.models.spec(model_id).max_batch, share=config.background_share)
+        inference = InferenceService(self.models, budget)
+        self.jobs = JobRunner(self.store, config.data_dir / "jobs")
         self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_roots,
                                                 index_threshold=config.vector_index_threshold)
         tools = ToolRuntime(self.vector_stores, config.data_dir, config.web_search_provider,

@@ -31,6 +31,9 @@ class ServerConfig:
     # Vector stores holding more chunks than this are searched through an HNSW index
     # (hnswlib); smaller ones by exact search.
     vector_index_threshold: int = 20000
+    # The share of each engine's batch (its max_batch) that background jobs (batch, eval)
+    # may take; at least one row always stays free for interactive requests.
+    background_share: float = 0.875
 
     # Agent shields: [{id, type: pattern, patterns: [{pattern, category, level, message}]}
     # or {id, type: llama_guard, model: <llm id>}]. See docs/configuration.md.
@@ -42,6 +45,8 @@ class ServerConfig:
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).expanduser()
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
+        if not 0 < self.background_share <= 1:
+            raise ValueError(f"background_share must be in (0, 1], got {self.background_share}")
 
     @property
     def file_roots(self) -> list[Path]:

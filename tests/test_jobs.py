@@ -14,6 +14,10 @@ from server.jobs import JobCancelled, JobRunner, JobState
 from server.storage import LmdbStore
 
 
+def make_runner(store: LmdbStore) -> JobRunner:
+    return JobRunner(store, store.path.parent / "jobs")
+
+
 @pytest.fixture
 def store(tmp_path):
     opened = LmdbStore(tmp_path / "store")
@@ -33,7 +37,7 @@ async def wait_state(runner: JobRunner, job_id: str, *states: JobState, timeout:
 
 
 async def test_submit_runs_the_work_and_stores_its_result(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
 
     async def work(ctx):
         await ctx.report(done=1, total=1)
@@ -57,7 +61,7 @@ async def test_submit_runs_the_work_and_stores_its_result(store):
 
 
 async def test_failed_work_records_the_error(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
 
     async def work(ctx):
         raise ValueError("bad input")
@@ -72,7 +76,7 @@ async def test_failed_work_records_the_error(store):
 
 
 async def test_concurrency_is_bounded_per_kind(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     running, peak = {"a": 0, "b": 0}, {"a": 0, "b": 0}
     release = asyncio.Event()
 
@@ -98,7 +102,7 @@ async def test_concurrency_is_bounded_per_kind(store):
 
 
 async def test_cancel_a_queued_job_never_runs_it(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     release = asyncio.Event()
     ran = []
 
@@ -122,7 +126,7 @@ async def test_cancel_a_queued_job_never_runs_it(store):
 
 
 async def test_cancel_a_running_job_stops_it_at_its_next_check(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     steps = []
 
     async def work(ctx):
@@ -147,7 +151,7 @@ async def test_cancel_a_running_job_stops_it_at_its_next_check(store):
 
 
 async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     completed = []
 
     async def work(ctx):
@@ -172,7 +176,7 @@ async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(st
 
 
 async def test_cancel_terminates_the_jobs_subprocess(store, tmp_path):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     pid_file = tmp_path / "pid"
 
     async def work(ctx):
@@ -196,7 +200,7 @@ async def test_cancel_terminates_the_jobs_subprocess(store, tmp_path):
 
 
 async def test_logs_and_follow_logs(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
     go = asyncio.Event()
 
     async def work(ctx):
@@ -232,7 +236,7 @@ async def test_logs_and_follow_logs(store):
 async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resumable_kinds(tmp_path):
     path = tmp_path / "store"
     store = LmdbStore(path)
-    runner = JobRunner(store)
+    runner = make_runner(store)
     forever = asyncio.Event()
 
     async def slow(ctx):
@@ -257,7 +261,7 @@ async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resum
     store.close()
 
     store = LmdbStore(path)
-    restarted = JobRunner(store)
+    restarted = make_runner(store)
     seen = {}
 
     async def finish(ctx):
@@ -284,7 +288,7 @@ async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resum
 
 async def test_restart_fails_jobs_of_an_unknown_kind(tmp_path):
     store = LmdbStore(tmp_path / "store")
-    runner = JobRunner(store)
+    runner = make_runner(store)
     never = asyncio.Event()
 
     async def work(ctx):
@@ -294,7 +298,7 @@ async def test_restart_fails_jobs_of_an_unknown_kind(tmp_path):
     record = await runner.submit("gone", {})
     await wait_state(runner, record.id, JobState.RUNNING)
     await runner.stop()
-    restarted = JobRunner(store)
+    restarted = make_runner(store)
     await restarted.start()
     assert restarted.get(record.id).state == JobState.FAILED
     assert "no handler" in restarted.get(record.id).error
@@ -302,7 +306,7 @@ async def test_restart_fails_jobs_of_an_unknown_kind(tmp_path):
 
 
 async def test_job_cancelled_raised_by_the_work_ends_cancelled(store):
-    runner = JobRunner(store)
+    runner = make_runner(store)
 
     async def work(ctx):
         raise JobCancelled()

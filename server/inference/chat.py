@@ -40,6 +40,9 @@ class ChatRequest:
     tool_prompt_format: str = "json"  # json | function_tag | python_list
     n: int = 1
     seed: Optional[int] = None
+    # Made for a background job (batch, eval): waits for the engine's background budget
+    # (server/jobs/budget.py) so that interactive requests keep their latency.
+    background: bool = False
 
 
 @dataclass

@@ -3,6 +3,7 @@ decoding, tool calls), embeddings, rerank and reward scoring. Plain Python."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import AsyncIterator, Optional
 
@@ -13,6 +14,7 @@ from server.inference import chat
 from server.inference.chat import Candidate, ChatDelta, ChatRequest, ChatResult
 from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine
 from server.inference.models import ModelRegistry
+from server.jobs.budget import EngineBudget
 
 
 @dataclass
@@ -25,8 +27,20 @@ REWARD_FUNCTIONS = ("reward_model", "mean_logprob")
 
 
 class InferenceService:
-    def __init__(self, registry: ModelRegistry):
+    def __init__(self, registry: ModelRegistry, budget: EngineBudget | None = None):
         self.registry = registry
+        self.budget = budget or EngineBudget(lambda model_id: registry.spec(model_id).max_batch)
+
+    @contextlib.asynccontextmanager
+    async def _engine_slot(self, model_id: str, background: bool):
+        """Background requests wait for the model's background budget; interactive ones
+        only count, so that background work leaves them room."""
+        if background:
+            async with self.budget.background(model_id):
+                yield
+        else:
+            with self.budget.interactive(model_id):
+                yield
 
     # ---------------------------------------------------------------- chat
 
@@ -70,8 +84,9 @@ class InferenceService:
                 top_p=request.top_p, top_k=request.top_k, repetition_penalty=request.repetition_penalty,
                 stop=request.stop, logprobs=request.logprobs, constraint=constraint, seed=seed)
             try:
-                async for event in engine.generate(generation):
-                    await queue.put((index, event))
+                async with self._engine_slot(request.model_id, request.background):
+                    async for event in engine.generate(generation):
+                        await queue.put((index, event))
                 await queue.put((index, None))
             except Exception as exc:
                 await queue.put((index, exc))
@@ -135,8 +150,13 @@ class InferenceService:
     # ---------------------------------------------------------------- reward scoring
 
     async def score_reward(self, model_id: Optional[str], messages: list[dict], response: str,
-                           function: Optional[str]) -> RewardScore:
+                           function: Optional[str], background: bool = False) -> RewardScore:
         model_id = model_id or self._default_reward_model()
+        async with self._engine_slot(model_id, background):
+            return await self._score_reward(model_id, messages, response, function)
+
+    async def _score_reward(self, model_id: str, messages: list[dict], response: str,
+                            function: Optional[str]) -> RewardScore:
         spec = self.registry.spec(model_id, "reward")
         function = function or ("reward_model" if spec.kind == "reward" else "mean_logprob")
         if function not in REWARD_FUNCTIONS:

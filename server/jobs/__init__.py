@@ -1,5 +1,10 @@
 """The durable job framework shared by every job API (vector inserts and deletes, batch
-inference, fine-tuning, reward scoring, synthetic data, post-training, eval)."""
-from server.jobs.runner import JobCancelled, JobContext, JobRecord, JobRunner, JobState, LogEntry
+inference, reward scoring, synthetic data, eval, fine-tuning and post-training)."""
+from server.jobs.budget import EngineBudget
+from server.jobs.context import JobCancelled, JobContext
+from server.jobs.records import Artifact, JobRecord, JobState, LogEntry
+from server.jobs.runner import JobRunner
+from server.jobs.writer import Written
 
-__all__ = ["JobCancelled", "JobContext", "JobRecord", "JobRunner", "JobState", "LogEntry"]
+__all__ = ["Artifact", "EngineBudget", "JobCancelled", "JobContext", "JobRecord", "JobRunner", "JobState",
+           "LogEntry", "Written"]

@@ -1,0 +1,144 @@
+"""A job's subprocess, from the job's side: started in its own process group (cancel and
+stop reach every process it starts), killed by the kernel if the server dies first
+(Linux: PR_SET_PDEATHSIG), its stdout and stderr lines logged, and its channel messages
+(server/jobs/child.py) turned into the job context's report, log and artifact calls."""
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from server.jobs.child import CHANNEL_ENV, JOB_FILE_ENV
+
+if TYPE_CHECKING:
+    from server.jobs.context import JobContext
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_LINE_LIMIT = 1 << 20
+
+
+class ProcessGroup:
+    """The process group a job's subprocess leads (start_new_session: its pid is the group's id)."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.pgid = process.pid
+
+    def signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.pgid, sig)
+        except ProcessLookupError:
+            pass  # the whole group is gone already
+
+    async def exited(self) -> int:
+        """The leader's exit code, once it has exited (its pidfd becomes readable)."""
+        if self.process.poll() is None:
+            loop = asyncio.get_running_loop()
+            exited = loop.create_future()
+            pidfd = os.pidfd_open(self.process.pid)  # readable once the process has exited
+            loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+            try:
+                await exited
+            finally:
+                loop.remove_reader(pidfd)
+                os.close(pidfd)
+        return self.process.wait()
+
+    async def end(self, kill_after: float) -> None:
+        """SIGTERM to the group, SIGKILL after kill_after seconds if the leader still runs,
+        then SIGKILL to whatever it left in the group."""
+        if self.process.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.exited(), kill_after)
+            except TimeoutError:
+                pass
+        self.signal(signal.SIGKILL)
+        await self.exited()
+
+
+def _child_setup(parent_pid: int):
+    def setup() -> None:  # runs in the child between fork and exec
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent_pid:  # the server died before the line above
+                os._exit(1)
+    return setup
+
+
+async def run(ctx: JobContext, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
+              kill_after: float) -> int:
+    job_file = ctx.work_dir / "job.json"
+    job_file.write_text(json.dumps({"id": ctx.job_id, "kind": ctx.kind, "params": ctx.params,
+                                    "progress": ctx.progress, "resumed": ctx.resumed}))
+    read_fd, write_fd = os.pipe()
+    child_env = {**os.environ, **(env or {}), CHANNEL_ENV: str(write_fd), JOB_FILE_ENV: str(job_file)}
+    try:
+        # Popen, not asyncio's subprocess: its wait() also waits for every process that
+        # shares the pipes. Fork and exec are quick; preexec_fn sets PR_SET_PDEATHSIG.
+        process = subprocess.Popen(  # noqa: ASYNC220
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child_env,
+            cwd=cwd or str(ctx.work_dir), pass_fds=(write_fd,), start_new_session=True,
+            preexec_fn=_child_setup(os.getpid()))  # noqa: PLW1509
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    group = ProcessGroup(process)
+    ctx._groups.add(group)
+    pumps = [asyncio.create_task(_pump(process.stdout, lambda line: ctx.log(line.decode(errors="replace").rstrip()))),
+             asyncio.create_task(_pump(os.fdopen(read_fd, "rb", buffering=0), lambda line: _deliver(ctx, line)))]
+    exited = asyncio.create_task(group.exited())
+    cancelled = asyncio.create_task(ctx.wait_cancelled())
+    try:
+        await asyncio.wait({exited, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # However this ends (exit, cancel, the server stopping), nothing of the group stays.
+        cancelled.cancel()
+        exited.cancel()
+        await group.end(kill_after)
+        ctx._groups.discard(group)
+        _, stuck = await asyncio.wait(pumps, timeout=1)  # a process that left the group holds a pipe
+        for task in stuck:
+            task.cancel()
+    ctx.check_cancelled()
+    return process.returncode
+
+
+async def _pump(pipe, handle: Callable[[bytes], object]) -> None:
+    """Each line read from the pipe, to handle(line), until the pipe closes."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    try:
+        async for line in reader:
+            handle(line)
+    finally:
+        transport.close()
+
+
+def _deliver(ctx: JobContext, line: bytes) -> None:
+    try:
+        message = json.loads(line)
+        if "report" in message:
+            ctx.report(**message["report"])
+        elif "log" in message:
+            ctx.log(str(message["log"]))
+        elif "artifact" in message:
+            artifact = message["artifact"]
+            ctx.add_artifact(artifact["name"], artifact["path"], **artifact.get("metadata", {}))
+        else:
+            raise ValueError("no report, log or artifact")
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        ctx.log(f"unreadable message from the job's process ({exc}): {line[:200]!r}")
