@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from _wait import wait_until_async
 from server.errors import FailedPrecondition, NotFound
 from server.jobs import EngineBudget, JobCancelled, JobRunner, JobState, tables
 from server.storage import LmdbStore
@@ -47,16 +48,6 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-async def eventually(predicate, what: str, timeout: float = WAIT) -> None:
-    """Bounded polling, for what no event reports (another process's death)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        await asyncio.sleep(0.02)
 
 
 def pids_of(runner: JobRunner, job_id: str) -> tuple[int, int]:
@@ -157,7 +148,8 @@ async def test_a_subprocess_reports_logs_and_adds_artifacts_and_its_group_ends_w
     assert artifact.name == "pids" and artifact.metadata == {"resumed": False}
     assert Path(artifact.path).parent == runner.work_dir(job.id)
     child, grandchild = pids_of(runner, job.id)
-    await eventually(lambda: not alive(child) and not alive(grandchild), "the child's process group is gone")
+    await wait_until_async(lambda: not alive(child) and not alive(grandchild), WAIT,
+                           message="the child's process group is gone")
 
 
 @pytest.mark.parametrize("mode", ["forever", "stubborn"])
@@ -171,7 +163,7 @@ async def test_cancel_ends_the_subprocess_group_quickly(runner, mode):
     child, grandchild = pids_of(runner, job.id)
     cancelled = await asyncio.wait_for(runner.cancel(job.id), WAIT)
     assert cancelled.state == JobState.CANCELLED
-    await eventually(lambda: not alive(child) and not alive(grandchild), "the group is gone")
+    await wait_until_async(lambda: not alive(child) and not alive(grandchild), WAIT, message="the group is gone")
     messages = [e.message for e in runner.logs(job.id)]
     assert ("child saw the cancel" in messages) == (mode == "forever")
 
@@ -302,19 +294,19 @@ async def test_background_work_leaves_room_for_interactive_requests():
             await release.wait()
 
     tasks = [asyncio.create_task(background_request()) for _ in range(10)]
-    await eventually(lambda: len(held) == 6, "six background requests admitted")
+    await wait_until_async(lambda: len(held) == 6, WAIT, message="six background requests admitted")
     assert budget.in_use("m") == (0, 6)
     with budget.interactive("m"), budget.interactive("m"):
         assert budget.limit("m") == 4  # interactive requests in flight take rows from background work
         for release in held[:3]:
             release.set()
         # Only once three have left is one more admitted: 6 - 3 + 1 = the new limit.
-        await eventually(lambda: len(held) == 7, "a freed slot goes back to background work")
+        await wait_until_async(lambda: len(held) == 7, WAIT, message="a freed slot goes back to background work")
         assert budget.in_use("m") == (2, 4)
-    await eventually(lambda: len(held) == 9, "the interactive rows return to background work")
+    await wait_until_async(lambda: len(held) == 9, WAIT, message="the interactive rows return to background work")
     for release in held:
         release.set()
-    await eventually(lambda: len(held) == 10, "the last one admitted")
+    await wait_until_async(lambda: len(held) == 10, WAIT, message="the last one admitted")
     held[-1].set()
     await asyncio.gather(*tasks)
     assert not over_limit and budget.in_use("m") == (0, 0)

@@ -4,17 +4,18 @@ and the two ways a job's work awaits (give up on cancel; finish a commit regardl
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, TypeVar
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from google.protobuf import timestamp_pb2
 
 from llamastack.common.v0 import common_pb2 as v0
 from server.errors import NotFound
-from server.jobs.runner import JobCancelled, JobContext, JobRecord, JobRunner, JobState
+from server.jobs.context import JobCancelled, JobContext
+from server.jobs.records import JobRecord, JobState
+from server.jobs.runner import JobRunner
 
 T = TypeVar("T")
-
-CANCEL_POLL = 0.05  # seconds between looks at a job's cancel flag while its work awaits
 
 # The draft's common BatchJobStatus (vector store jobs, batch inference, reward scoring,
 # synthetic data generation).
@@ -60,14 +61,14 @@ async def until_cancelled(ctx: JobContext, awaitable: Awaitable[T]) -> T:
     """Await, but give up (JobCancelled) as soon as the job is cancelled: a cancel need not
     wait for a long embedding batch or tokenization, whose result is then dropped."""
     task = asyncio.ensure_future(awaitable)
+    cancelled = asyncio.ensure_future(ctx.wait_cancelled())
     try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=CANCEL_POLL)
-            if done:
-                return task.result()
-            if ctx.cancelled:
-                raise JobCancelled()
+        await asyncio.wait({task, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        raise JobCancelled()
     finally:
+        cancelled.cancel()
         if not task.done():
             task.cancel()
 

@@ -5,6 +5,7 @@ stop reach every process it starts), killed by the kernel if the server dies fir
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import json
 import logging
@@ -35,10 +36,8 @@ class ProcessGroup:
         self.pgid = process.pid
 
     def signal(self, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
             os.killpg(self.pgid, sig)
-        except ProcessLookupError:
-            pass  # the whole group is gone already
 
     async def exited(self) -> int:
         """The leader's exit code, once it has exited (its pidfd becomes readable)."""
@@ -59,10 +58,8 @@ class ProcessGroup:
         then SIGKILL to whatever it left in the group."""
         if self.process.poll() is None:
             self.signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.exited(), kill_after)
-            except TimeoutError:
-                pass
         self.signal(signal.SIGKILL)
         await self.exited()
 

@@ -19,6 +19,7 @@ Waits (cancel, `wait`, `follow_logs`) are woken by the writes themselves, not po
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
 import signal
@@ -227,10 +228,8 @@ class JobRunner:
         loop = self._loop
         if job_id is not None and loop is not None:
             def wake(_):
-                try:
+                with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody is waiting
                     loop.call_soon_threadsafe(self._wake, job_id)
-                except RuntimeError:  # the event loop is closed: nobody is waiting
-                    pass
             written.add_done_callback(wake)
         return written
 

@@ -5,6 +5,7 @@ thousand; each caller still learns when its own write is durable."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -32,10 +33,8 @@ class Written(Generic[T]):
         waiter = loop.create_future()
 
         def done(future: Future) -> None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the waiter's event loop is closed
                 loop.call_soon_threadsafe(_settle, waiter, future)
-            except RuntimeError:  # the waiter's event loop is closed
-                pass
 
         self._future.add_done_callback(done)
         return waiter.__await__()
@@ -94,7 +93,7 @@ class GroupWriter:
             for item in group:
                 self._commit([item])
             return
-        for (_, future), result in zip(group, results):
+        for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
 
 
