@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from gateway.auth import Authorize, LocalRouteAuth, challenge_headers, refusal_response
+from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.errors import error_body, from_rpc_error
 from llamastack_grpc.jsonmap import JsonMappingError, fields_by_json_name, follow_path, from_json, scalar_from_text, to_json
 
@@ -30,8 +32,9 @@ _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-i
 class _Endpoint:
     """Serves one HTTP binding of one RPC."""
 
-    def __init__(self, binding: HttpBinding, channel_holder: "_Channel"):
+    def __init__(self, binding: HttpBinding, channel_holder: "_Channel", authorize: Authorize | None):
         method = binding.method
+        self.authorize = authorize
         self.method = method
         self.body = binding.body
         self.path_fields = re.findall(r"\{([^}=]+)", binding.path)
@@ -43,19 +46,23 @@ class _Endpoint:
         self.channel = channel_holder
 
     async def handle(self, request: Request) -> Response:
+        refused = refusal_response(self.authorize, self.rpc_path, request.headers)
+        if refused is not None:
+            return refused
         try:
+            timeout = timeout_seconds(request.headers)
             data = await self._request_json(request)
             message = from_json(data, self.request_type)
-        except JsonMappingError as exc:
+        except (JsonMappingError, BadTimeout) as exc:
             return _error(400, str(exc))
         metadata = tuple((h, request.headers[h]) for h in _FORWARDED_HEADERS if h in request.headers)
         if self.method.server_streaming:
-            return await self._stream(message, data, metadata)
+            return await self._stream(message, data, metadata, timeout)
         call = self.channel.get().unary_unary(
             self.rpc_path, request_serializer=self.request_type.SerializeToString,
             response_deserializer=self.response_type.FromString)
         try:
-            response = await call(message, metadata=metadata)
+            response = await call(message, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
             return _error(*from_rpc_error(exc))
         return _json_response(response)
@@ -88,12 +95,12 @@ class _Endpoint:
             data[name] = scalar_from_text(request.path_params[name], self.fields[name], name)
         return data
 
-    async def _stream(self, message: Message, data: dict, metadata) -> Response:
+    async def _stream(self, message: Message, data: dict, metadata, timeout: float | None) -> Response:
         rule = self.streaming
         call = self.channel.get().unary_stream(
             self.rpc_path, request_serializer=self.request_type.SerializeToString,
             response_deserializer=self.response_type.FromString)
-        stream = call(message, metadata=metadata)
+        stream = call(message, metadata=metadata, timeout=timeout)
         wants_stream = not rule.enable_field or bool(data.get(rule.enable_field))
         if not wants_stream:
             last = None
@@ -154,19 +161,20 @@ def _json_response(message: Message) -> Response:
 
 def _error(status: int, detail: Any) -> Response:
     body = detail if isinstance(detail, dict) else error_body(status, detail)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=challenge_headers(status))
 
 
 class _Channel:
     """The one channel to the gRPC server, opened inside the app's event loop."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, options: list[tuple[str, Any]]):
         self.target = target
+        self.options = options
         self.channel: grpc.aio.Channel | None = None
 
     def get(self) -> grpc.aio.Channel:
         if self.channel is None:
-            self.channel = grpc.aio.insecure_channel(self.target)
+            self.channel = grpc.aio.insecure_channel(self.target, options=self.options)
         return self.channel
 
     async def close(self):
@@ -180,11 +188,11 @@ def _starlette_path(path: str) -> str:
     return re.sub(r"\{([^}=]+)=\*\*\}", r"{\1:path}", re.sub(r"\{([^}=]+)=\*\}", r"{\1}", path))
 
 
-def routes(channel: _Channel) -> list[Route]:
+def routes(channel: _Channel, authorize: Authorize | None = None) -> list[Route]:
     table = []
     for service in services():
         for binding in http_bindings(service):
-            table.append(Route(_starlette_path(binding.path), _Endpoint(binding, channel).handle, methods=[binding.verb],
+            table.append(Route(_starlette_path(binding.path), _Endpoint(binding, channel, authorize).handle, methods=[binding.verb],
                                name=f"{binding.method.full_name} {binding.verb} {binding.path}"))
     return table
 
@@ -202,12 +210,17 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return JSONResponse(error_body(exc.status_code, detail), status_code=exc.status_code, headers=headers)
 
 
-def create_app(grpc_target: str) -> Starlette:
-    channel = _Channel(grpc_target)
+def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
+               authorize: Authorize | None = None) -> Starlette:
+    """channel_options: gRPC channel options (message sizes); authorize: the server's check
+    of a key for the gateway's own routes (gateway/auth.py), None when keys are off."""
+    channel = _Channel(grpc_target, list(channel_options))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
         await channel.close()
 
-    return Starlette(routes=routes(channel), exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
+    app = Starlette(routes=routes(channel, authorize), exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
+    app.add_middleware(LocalRouteAuth, authorize=authorize)
+    return app

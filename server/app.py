@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import signal
+import tempfile
 
 import grpc
 import uvicorn
@@ -21,6 +23,7 @@ from server.agents.tools import ToolRuntime
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
 from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
+from server.health import HealthTracker
 from server.inference.models import ModelRegistry, ModelSpec, default_specs
 from server.inference.service import InferenceService
 from server.inference.servicer import ChatServicer, RerankServicer, RewardScoringServicer
@@ -29,6 +32,9 @@ from server.jobs import EngineBudget, JobRunner
 from server.models.servicer import ModelsServicer
 from server.rpc import reflection
 from server.rpc.handlers import generic_handlers
+from server.security.api_keys import AccessPolicy
+from server.security.interceptor import AuthInterceptor
+from server.security.tls import exposure_warning, grpc_server_credentials, uvicorn_ssl_options
 from server.storage import LmdbStore
 from server.vectorstores.service import VectorStoreService
 from server.vectorstores.servicer import VectorStoreServicer
@@ -66,12 +72,17 @@ class App:
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
                                                                       self.vector_stores),
         }
-        servicers["llamastack.inspect.v1.InspectService"] = InspectServicer(set(servicers) | {
-            "llamastack.inspect.v1.InspectService"})
+        implemented = set(servicers) | {"llamastack.inspect.v1.InspectService"}
+        self.health = health.aio.HealthServicer()
+        self.health_tracker = HealthTracker(self.health, [s.full_name for s in services()], implemented,
+                                            self.models, interval=config.health_check_interval)
+        servicers["llamastack.inspect.v1.InspectService"] = InspectServicer(
+            implemented, serving=lambda: self.health_tracker.serving)
         self.servicers = servicers
+        self.policy = AccessPolicy(config.security)
         self.grpc_server: grpc.aio.Server | None = None
         self.http_server: uvicorn.Server | None = None
-        self.health = health.aio.HealthServicer()
+        self._socket_dir: str | None = None
         self.grpc_port = config.grpc_port
         self.http_port = config.http_port
         self._stopping = asyncio.Event()
@@ -83,26 +94,43 @@ class App:
         failed = self.agents.recover()
         if failed:
             log.warning("%d agent turn(s) were running when the server stopped: marked failed", failed)
-        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        warning = exposure_warning(self.config.host, self.config.security)
+        if warning:
+            log.warning(warning)
+        server = grpc.aio.server(interceptors=[AuthInterceptor(self.policy)] if self.policy.enabled else [],
+                                 options=[("grpc.so_reuseport", 0), *self.config.transport.server_options()])
         server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable(server, [s.full_name for s in services()]
                           + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
-        self.grpc_port = server.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        address = f"{self.config.host}:{self.config.grpc_port}"
+        tls = self.config.security.tls
+        if tls.enabled:
+            self.grpc_port = server.add_secure_port(address, grpc_server_credentials(tls))
+            # The in-process gateway reaches the server through a socket only this user can
+            # open (it terminates TLS itself); API keys still apply on it.
+            self._socket_dir = tempfile.mkdtemp(prefix="llama-stack-grpc-")
+            gateway_target = f"unix:{self._socket_dir}/grpc.sock"
+            server.add_insecure_port(gateway_target)
+        else:
+            self.grpc_port = server.add_insecure_port(address)
+            loopback = "127.0.0.1" if self.config.host in ("0.0.0.0", "::") else self.config.host
+            gateway_target = f"{loopback}:{self.grpc_port}"
         await server.start()
         self.grpc_server = server
-        log.info("gRPC server listening on %s:%d", self.config.host, self.grpc_port)
+        log.info("gRPC server listening on %s:%d%s", self.config.host, self.grpc_port, " (TLS)" if tls.enabled else "")
         if self.config.http_port is not None and self.config.http_port >= 0:
-            await self._start_gateway()
-        # Ready: every service (and the overall "" entry) reports SERVING.
-        for name in ["", *(s.full_name for s in services())]:
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await self._start_gateway(gateway_target)
+        # Ready: services whose models are loaded report SERVING (server/health.py).
+        await self.health_tracker.start()
 
-    async def _start_gateway(self) -> None:
-        target = f"{'127.0.0.1' if self.config.host in ('0.0.0.0', '::') else self.config.host}:{self.grpc_port}"
-        uv_config = uvicorn.Config(create_app(target), host=self.config.host, port=self.config.http_port,
+    async def _start_gateway(self, target: str) -> None:
+        app = create_app(target, channel_options=self.config.transport.channel_options(),
+                         authorize=self.policy.http_refusal)
+        uv_config = uvicorn.Config(app, host=self.config.host, port=self.config.http_port,
                                    log_level=self.config.log_level.lower(), lifespan="on",
-                                   timeout_graceful_shutdown=int(self.config.grace_period))
+                                   timeout_graceful_shutdown=int(self.config.grace_period),
+                                   **uvicorn_ssl_options(self.config.security.tls))
         self.http_server = uvicorn.Server(uv_config)
         self.http_server.install_signal_handlers = lambda: None  # this process handles signals itself
         self._http_task = asyncio.create_task(self.http_server.serve())
@@ -112,13 +140,14 @@ class App:
                 raise RuntimeError("the REST gateway did not start")
             await asyncio.sleep(0.02)
         self.http_port = self.http_server.servers[0].sockets[0].getsockname()[1]
-        log.info("REST gateway listening on http://%s:%d", self.config.host, self.http_port)
+        scheme = "https" if self.config.security.tls.enabled else "http"
+        log.info("REST gateway listening on %s://%s:%d", scheme, self.config.host, self.http_port)
 
     async def stop(self) -> None:
         """Drain: report NOT_SERVING, stop accepting, let in-flight calls finish within
         the grace period, then close the store."""
         log.info("draining (grace period %.0fs)", self.config.grace_period)
-        await self.health.enter_graceful_shutdown()
+        await self.health_tracker.shutdown()
         waits = []
         if self.http_server is not None:
             self.http_server.should_exit = True
@@ -129,6 +158,8 @@ class App:
         await self.jobs.stop()  # running jobs stop; they are recovered on the next start
         self.models.close()
         self.store.close()
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
         log.info("stopped")
 
     async def run_until_signal(self) -> None:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from server.config import ServerConfig
+from server.security.api_keys import hash_key, new_key
+from server.security.settings import SCOPES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
                        help="serve the LLM checkpoint in this folder, named after the folder (repeatable)")
     serve.add_argument("--no-default-models", dest="default_models", action="store_false", default=None,
                        help="do not add the demo LLM and the bundled embedding model")
+    key = commands.add_parser("api-key", help="make a new API key and print it with the hash to configure")
+    key.add_argument("--name", default="client", help="who will hold the key (default: client)")
+    key.add_argument("--scope", choices=SCOPES, default="read_write")
     args = parser.parse_args(argv)
+    if args.command == "api-key":
+        return _print_new_key(args.name, args.scope)
 
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config", "model_paths")}
     try:
@@ -40,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     from server.app import App  # heavy imports after argument errors are reported
 
     asyncio.run(App(config).run_until_signal())
+    return 0
+
+
+def _print_new_key(name: str, scope: str) -> int:
+    key = new_key()
+    print(f"API key (give it to {name}; it is not stored anywhere): {key}", file=sys.stderr)
+    print("Add to the server's YAML configuration:", file=sys.stderr)
+    print(f"security:\n  api_keys:\n    - {{name: {name}, scope: {scope}, sha256: {hash_key(key)}}}")
     return 0
 
 

@@ -8,6 +8,9 @@ from typing import Any
 
 import yaml
 
+from server.security.settings import SecuritySettings
+from server.transport import TransportSettings
+
 
 @dataclass
 class ServerConfig:
@@ -42,7 +45,16 @@ class ServerConfig:
     web_search_provider: str = ""
     web_search_api_key: str = ""
 
+    # TLS / mTLS, API keys and the calls exempt from them (docs/security.md).
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    # gRPC message sizes, keepalive, connection age, concurrent streams (server/transport.py).
+    transport: TransportSettings = field(default_factory=TransportSettings)
+    # Seconds between checks that every model's engine is still alive (health).
+    health_check_interval: float = 1.0
+
     def __post_init__(self):
+        self.security = SecuritySettings.from_setting(self.security)
+        self.transport = TransportSettings.from_setting(self.transport)
         self.data_dir = Path(self.data_dir).expanduser()
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
         if not 0 < self.background_share <= 1:

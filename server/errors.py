@@ -4,37 +4,46 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base class; `message` is shown to the caller as is."""
+    """Base class; `message` is shown to the caller as is. `reason` is the stable
+    UPPER_SNAKE cause clients may branch on (google.rpc.ErrorInfo); `retry_after` (seconds)
+    says when a retry may succeed, for Unavailable and ResourceExhausted."""
 
-    def __init__(self, message: str):
+    reason = "ERROR"
+
+    def __init__(self, message: str, *, reason: str | None = None, retry_after: float | None = None):
         super().__init__(message)
         self.message = message
+        if reason is not None:
+            self.reason = reason
+        self.retry_after = retry_after
 
 
 class InvalidArgument(ServiceError):
     """The request is wrong. `field` names the offending request field (json name path)."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}" if field else message)
+    reason = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, message: str, **kwargs):
+        super().__init__(f"{field}: {message}" if field else message, **kwargs)
         self.field = field
         self.description = message
 
 
 class NotFound(ServiceError):
-    pass
+    reason = "NOT_FOUND"
 
 
 class AlreadyExists(ServiceError):
-    pass
+    reason = "ALREADY_EXISTS"
 
 
 class FailedPrecondition(ServiceError):
-    pass
+    reason = "FAILED_PRECONDITION"
 
 
 class Unavailable(ServiceError):
-    pass
+    reason = "UNAVAILABLE"
 
 
 class ResourceExhausted(ServiceError):
-    pass
+    reason = "RESOURCE_EXHAUSTED"

@@ -30,7 +30,12 @@ class EmbeddingModel:
             self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension()
         self.max_batch = max_batch
         self._jobs: queue.Queue = queue.Queue()
-        threading.Thread(target=self._run, name="embeddings", daemon=True).start()
+        self._worker = threading.Thread(target=self._run, name="embeddings", daemon=True)
+        self._worker.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._worker.is_alive()
 
     async def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.errors import InvalidArgument, NotFound
+from server.errors import InvalidArgument, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +93,34 @@ class ModelRegistry:
             raise ValueError(f"model ids must be unique: {', '.join(sorted(duplicates))}")
         self.specs = {s.id: s for s in specs}
         self.loaded: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}  # model id -> why it did not load
         if not allow_downloads:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
     def load_all(self) -> None:
+        """Loads every model. One that fails is logged and recorded: the server still
+        starts, and health reports the services that need it NOT_SERVING."""
         from server.inference.loaders import load
 
         for spec in self.specs.values():
             log.info("loading %s model %s (%s) from %s", spec.kind, spec.id, spec.engine, spec.checkpoint)
-            self.loaded[spec.id] = load(spec)
+            try:
+                self.loaded[spec.id] = load(spec)
+            except Exception as exc:  # a bad checkpoint, missing files, out of memory...
+                log.exception("model %s failed to load", spec.id)
+                self.failed[spec.id] = f"{type(exc).__name__}: {exc}"
+
+    def problem(self, model_id: str) -> str | None:
+        """Why the model cannot answer now (failed to load, engine stopped), or None."""
+        if model_id in self.failed:
+            return f"failed to load ({self.failed[model_id]})"
+        model = self.loaded.get(model_id)
+        if model is None:
+            return "not loaded"
+        if not getattr(model, "alive", True):
+            return "its engine has stopped"
+        return None
 
     def close(self) -> None:
         for model in self.loaded.values():
@@ -121,6 +139,10 @@ class ModelRegistry:
         spec = self.spec(model_id, field_name)
         if spec.kind not in kinds:
             raise InvalidArgument(field_name, f"model '{model_id}' is a {spec.kind} model; expected {' or '.join(kinds)}")
+        problem = self.problem(model_id)
+        if problem is not None:
+            raise Unavailable(f"Model '{model_id}' is unavailable: {problem}", reason="MODEL_UNAVAILABLE",
+                              retry_after=30)
         return self.loaded[model_id]
 
     def first(self, kind: str) -> ModelSpec | None:

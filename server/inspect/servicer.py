@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Callable
 
 from llamastack.inspect.v1 import inspect_pb2
 from llamastack_grpc import http_bindings, services
@@ -15,7 +16,8 @@ def package_version() -> str:
 
 
 class InspectServicer:
-    def __init__(self, implemented: set[str]):
+    def __init__(self, implemented: set[str], serving: Callable[[], bool] = lambda: True):
+        self._serving = serving  # the gRPC health state of the whole server ("" entry)
         # Routes are listed for the services this server implements.
         self._routes = inspect_pb2.ListRoutesResponse(data=[
             inspect_pb2.RouteInfo(route=b.path, method=b.verb, provider_types=["llama-stack-grpc"])
@@ -24,7 +26,8 @@ class InspectServicer:
         ])
 
     async def Health(self, request, context):
-        return inspect_pb2.HealthInfo(status=inspect_pb2.HEALTH_STATUS_OK)
+        return inspect_pb2.HealthInfo(status=inspect_pb2.HEALTH_STATUS_OK if self._serving()
+                                      else inspect_pb2.HEALTH_STATUS_ERROR)
 
     async def Version(self, request, context):
         return inspect_pb2.VersionInfo(version=package_version())

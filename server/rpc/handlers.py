@@ -13,10 +13,10 @@ from typing import Any, Mapping
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
-from google.rpc import status_pb2
-from grpc_status import rpc_status
+from google.rpc import code_pb2
 
 from server.errors import ServiceError
+from server.rpc.details import error_status
 from server.rpc.status import to_grpc_status
 from server.rpc.validation import validate
 
@@ -43,7 +43,8 @@ def _method_handler(method: MethodDescriptor, servicer: Any) -> grpc.RpcMethodHa
 
     if implementation is None:
         async def behaviour(request, context):
-            await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{full_name} is not implemented yet")
+            await context.abort_with_status(error_status(code_pb2.UNIMPLEMENTED, f"{full_name} is not implemented yet",
+                                                         "NOT_IMPLEMENTED"))
     elif method.server_streaming:
         async def behaviour(request, context):
             with _errors_as_status(full_name, context) as aborted:
@@ -80,8 +81,5 @@ def _errors_as_status(full_name: str, context):
         aborted.status = to_grpc_status(error)
     except Exception:
         log.exception("unexpected error in %s", full_name)
-        aborted.status = _status(grpc.StatusCode.INTERNAL, f"internal error in {full_name}; see the server log")
-
-
-def _status(code: grpc.StatusCode, message: str) -> grpc.Status:
-    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))
+        aborted.status = error_status(code_pb2.INTERNAL, f"internal error in {full_name}; see the server log",
+                                      "INTERNAL")

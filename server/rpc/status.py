@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import grpc
-from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from google.rpc import code_pb2
 
 from server import errors
+from server.rpc.details import error_status
 
 _CODES = {
     errors.InvalidArgument: code_pb2.INVALID_ARGUMENT,
@@ -20,10 +19,5 @@ _CODES = {
 
 def to_grpc_status(error: errors.ServiceError) -> grpc.Status:
     code = next(c for kind, c in _CODES.items() if isinstance(error, kind))
-    details = []
-    if isinstance(error, errors.InvalidArgument) and error.field:
-        violation = error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.description)
-        packed = any_pb2.Any()
-        packed.Pack(error_details_pb2.BadRequest(field_violations=[violation]))
-        details.append(packed)
-    return rpc_status.to_status(status_pb2.Status(code=code, message=error.message, details=details))
+    violations = ((error.field, error.description),) if isinstance(error, errors.InvalidArgument) and error.field else ()
+    return error_status(code, error.message, error.reason, field_violations=violations, retry_delay=error.retry_after)

@@ -156,6 +156,11 @@ class TransformersEngine(Engine, ScoringEngine):
         self._waiting.put(None)
 
     @property
+    def alive(self) -> bool:
+        """False once the worker thread has ended (closed, or died): nothing would answer."""
+        return self._worker.is_alive()
+
+    @property
     def active_requests(self) -> int:
         """Requests being decoded right now (a cancelled one leaves at the next step)."""
         return sum(1 for p in self._running if not p.done)

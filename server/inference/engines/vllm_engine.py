@@ -47,6 +47,7 @@ class VllmEngine(Engine):
 
         self._tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         self.active: set[str] = set()
+        self._closed = False
 
     @property
     def tokenizer(self):
@@ -108,5 +109,11 @@ class VllmEngine(Engine):
             if not finished:
                 await self.engine.abort(request_id)  # the caller left: free the engine's slot
 
+    @property
+    def alive(self) -> bool:
+        """False once the engine core has died (AsyncLLM.errored) or was shut down."""
+        return not self.engine.errored and not self._closed
+
     def close(self) -> None:
+        self._closed = True
         self.engine.shutdown()
