@@ -7,13 +7,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.message import Message
-from llamastack.annotations.v1 import annotations_pb2 as ann
-from llamastack_grpc import HttpBinding, http_bindings, services
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +22,16 @@ from starlette.routing import Route
 from gateway.auth import Authorize, LocalRouteAuth, challenge_headers, refusal_response
 from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.errors import error_body, from_rpc_error
-from llamastack_grpc.jsonmap import JsonMappingError, fields_by_json_name, follow_path, from_json, scalar_from_text, to_json
+from llamastack.annotations.v1 import annotations_pb2 as ann
+from llamastack_grpc import HttpBinding, http_bindings, services
+from llamastack_grpc.jsonmap import (
+    JsonMappingError,
+    fields_by_json_name,
+    follow_path,
+    from_json,
+    scalar_from_text,
+    to_json,
+)
 
 # Request headers passed on to the server as gRPC metadata.
 _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-id")
@@ -32,7 +40,7 @@ _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-i
 class _Endpoint:
     """Serves one HTTP binding of one RPC."""
 
-    def __init__(self, binding: HttpBinding, channel_holder: "_Channel", authorize: Authorize | None):
+    def __init__(self, binding: HttpBinding, channel_holder: _Channel, authorize: Authorize | None):
         method = binding.method
         self.authorize = authorize
         self.method = method
@@ -192,7 +200,8 @@ def routes(channel: _Channel, authorize: Authorize | None = None) -> list[Route]
     table = []
     for service in services():
         for binding in http_bindings(service):
-            table.append(Route(_starlette_path(binding.path), _Endpoint(binding, channel, authorize).handle, methods=[binding.verb],
+            endpoint = _Endpoint(binding, channel, authorize)
+            table.append(Route(_starlette_path(binding.path), endpoint.handle, methods=[binding.verb],
                                name=f"{binding.method.full_name} {binding.verb} {binding.path}"))
     return table
 
@@ -221,6 +230,7 @@ def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
         yield
         await channel.close()
 
-    app = Starlette(routes=routes(channel, authorize), exception_handlers={HTTPException: _http_error}, lifespan=lifespan)
+    app = Starlette(routes=routes(channel, authorize), exception_handlers={HTTPException: _http_error},
+                    lifespan=lifespan)
     app.add_middleware(LocalRouteAuth, authorize=authorize)
     return app

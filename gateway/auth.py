@@ -6,7 +6,7 @@ server's, handed in as `authorize(target, authorization) -> (status, detail) | N
 receives the caller's `authorization` header as metadata."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse

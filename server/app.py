@@ -11,9 +11,9 @@ import tempfile
 import grpc
 import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from llamastack_grpc import services
 
 from gateway.app import create_app
+from llamastack_grpc import services
 from server.agents.draft import DraftAgentExecution
 from server.agents.service import AgentService
 from server.agents.servicer import AgentsServicer, DraftAgentsServicer

@@ -65,7 +65,7 @@ class ServerConfig:
         return self.allowed_roots or [(self.data_dir / "files").resolve()]
 
     @classmethod
-    def load(cls, path: Path | None, overrides: dict[str, Any]) -> "ServerConfig":
+    def load(cls, path: Path | None, overrides: dict[str, Any]) -> ServerConfig:
         values: dict[str, Any] = {}
         if path is not None:
             loaded = yaml.safe_load(Path(path).read_text()) or {}

@@ -35,7 +35,7 @@ class TransportSettings:
             raise ValueError("transport: message size limits must be at least 1024 bytes")
 
     @classmethod
-    def from_setting(cls, value: Any) -> "TransportSettings":
+    def from_setting(cls, value: Any) -> TransportSettings:
         if isinstance(value, cls):
             return value
         if not isinstance(value, dict):

@@ -18,11 +18,11 @@ from grpc_health.v1 import health_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
+
+from _serve import ROOT, Cli
 from llamastack.datasetio.v1beta import datasetio_pb2
 from llamastack.datasets.v1beta import datasets_pb2
 from llamastack_grpc import http_bindings, services
-
-from _serve import ROOT, Cli
 
 QA = datasets_pb2.DATASET_PURPOSE_EVAL_QUESTION_ANSWER
 BIG_ROWS = 300_000

@@ -7,9 +7,9 @@ import grpc
 import pytest
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
+
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc
 from llamastack_grpc import services
-
 from server import errors
 from server.rpc.status import to_grpc_status
 
@@ -80,4 +80,4 @@ def test_unimplemented_rpcs_carry_error_info(server):
             list(result)
     assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert _call_details(refused.value)["ErrorInfo"].reason == "NOT_IMPLEMENTED"
-    assert code_pb2.UNIMPLEMENTED == refused.value.code().value[0]
+    assert refused.value.code().value[0] == code_pb2.UNIMPLEMENTED

@@ -12,10 +12,10 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
-from llamastack_grpc import services
 
+from llamastack_grpc import services
 from server.health import HealthTracker
-from server.inference.models import ModelRegistry, ModelSpec
+from server.inference.models import ModelRegistry
 from tests._helpers_inference import chat_body, chat_proto
 from tests._wait import wait_until
 from tests.conftest import RunningServer, make_config

@@ -11,12 +11,11 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 from grpc_status import rpc_status
+
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc
 from llamastack_grpc import http_bindings, services
-
-from server.security.api_keys import AccessPolicy, AuthError
+from server.security.api_keys import AccessPolicy, AuthError, hash_key
 from server.security.settings import SecuritySettings
-from server.security.api_keys import hash_key
 from server.security.tls import exposure_warning
 from tests._certs import Authority
 from tests.conftest import RunningServer, make_config

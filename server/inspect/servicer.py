@@ -1,8 +1,8 @@
 """GET /v1/health, /v1/version and /v1/inspect/routes."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import metadata
-from typing import Callable
 
 from llamastack.inspect.v1 import inspect_pb2
 from llamastack_grpc import http_bindings, services

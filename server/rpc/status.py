@@ -19,5 +19,6 @@ _CODES = {
 
 def to_grpc_status(error: errors.ServiceError) -> grpc.Status:
     code = next(c for kind, c in _CODES.items() if isinstance(error, kind))
-    violations = ((error.field, error.description),) if isinstance(error, errors.InvalidArgument) and error.field else ()
+    bad_field = isinstance(error, errors.InvalidArgument) and error.field
+    violations = ((error.field, error.description),) if bad_field else ()
     return error_status(code, error.message, error.reason, field_violations=violations, retry_delay=error.retry_after)

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 from llamastack_grpc import http_bindings, services
-
 from server.security.settings import ApiKeySetting, SecuritySettings
 
 _GROUP_METHOD_PREFIXES = {

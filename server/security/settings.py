@@ -72,7 +72,7 @@ class SecuritySettings:
                              f"(known: {', '.join(EXEMPTABLE)})")
 
     @classmethod
-    def from_setting(cls, value: Any) -> "SecuritySettings":
+    def from_setting(cls, value: Any) -> SecuritySettings:
         if isinstance(value, cls):
             return value
         if not isinstance(value, dict):
