@@ -2,9 +2,14 @@
 and REST; message sizes are configurable; the gateway honours Grpc-Timeout."""
 from __future__ import annotations
 
+import threading
+from concurrent import futures
+
 import grpc
+import httpx
 import pytest
 
+from gateway.app import create_app
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc
 from server.transport import MIB, TransportSettings
@@ -54,13 +59,41 @@ def test_message_size_limits_are_configurable(tmp_path):
         small.stop()
 
 
-def test_grpc_timeout_header_is_the_calls_deadline(server):
-    assert server.http.get("/v1beta/datasets", headers={"Grpc-Timeout": "30S"}).status_code == 200
-    expired = server.http.get("/v1beta/datasets", headers={"Grpc-Timeout": "1n"})
-    assert expired.status_code == 504
-    assert expired.json()["title"] == "Gateway Timeout" and set(expired.json()) == {"status", "title", "detail"}
-    malformed = server.http.get("/v1beta/datasets", headers={"Grpc-Timeout": "soon"})
-    assert malformed.status_code == 400 and "Grpc-Timeout" in malformed.json()["detail"]
+@pytest.fixture
+def never_answers():
+    """A gRPC server whose ListDatasets waits until its caller gives up, noting the
+    deadline it was given."""
+    seen: list[float | None] = []
+
+    def list_datasets(request, context):
+        seen.append(context.time_remaining())
+        gone = threading.Event()
+        context.add_callback(gone.set)
+        gone.wait(60)
+        return datasets_pb2.ListDatasetsResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    handler = grpc.unary_unary_rpc_method_handler(
+        list_datasets, request_deserializer=datasets_pb2.ListDatasetsRequest.FromString,
+        response_serializer=datasets_pb2.ListDatasetsResponse.SerializeToString)
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("llamastack.datasets.v1beta.DatasetsService", {"ListDatasets": handler})])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}", seen
+    server.stop(0)
+
+
+async def test_grpc_timeout_header_is_the_calls_deadline(never_answers):
+    target, seen = never_answers
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(target)), base_url="http://gw") as http:
+        expired = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "200m"})
+        assert expired.status_code == 504
+        assert expired.json()["title"] == "Gateway Timeout" and set(expired.json()) == {"status", "title", "detail"}
+        assert 0 < seen[0] <= 0.2  # the server was given the caller's deadline
+        malformed = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "soon"})
+        assert malformed.status_code == 400 and "Grpc-Timeout" in malformed.json()["detail"]
+    assert len(seen) == 1  # the malformed header never reached the server
 
 
 def test_transport_settings_become_grpc_options():
