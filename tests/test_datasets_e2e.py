@@ -1,9 +1,9 @@
 """End-to-end tests of Datasets and DatasetIO against a real running server.
 
-The shared behaviours run twice, once over gRPC (the generated stubs) and once over the
-REST gateway, through a small client adapter per protocol that speaks the REST JSON
-shapes. Protocol-specific tests follow: the gateway's exact JSON bodies and error
-bodies, and the gRPC status codes with their google.rpc.BadRequest details.
+The shared behaviours run twice, once over gRPC and once over the REST gateway, through
+the one dual-protocol test client (tests/_client.py) speaking the spec's JSON.
+Protocol-specific tests follow: the gateway's exact JSON bodies and error bodies, and the
+gRPC status codes with their google.rpc.BadRequest details.
 """
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ import json
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import grpc
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from google.protobuf import json_format, struct_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from llamastack.common.v1 import common_pb2
+
+from _client import PROTOCOLS, ApiError, Client
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc
 
@@ -31,7 +30,6 @@ PURPOSES = {
     "eval/question-answer": datasets_pb2.DATASET_PURPOSE_EVAL_QUESTION_ANSWER,
     "eval/messages-answer": datasets_pb2.DATASET_PURPOSE_EVAL_MESSAGES_ANSWER,
 }
-PURPOSE_NAMES = {number: name for name, number in PURPOSES.items()}
 
 # The rows every file format below holds (same columns, same types).
 QA_ROWS = [
@@ -42,151 +40,47 @@ QA_CSV = "question,answer,n\nWhat is 2+2?,four,4\nCapital of France?,Paris,1\n"
 QA_JSONL = "".join(json.dumps(row) + "\n" for row in QA_ROWS)
 
 
-# ---------------------------------------------------------------- client adapters
+# ---------------------------------------------------------------- the calls, over either protocol
+
+DATASETS = "llamastack.datasets.v1beta.DatasetsService/"
+DATASETIO = "llamastack.datasetio.v1beta.DatasetIOService/"
 
 
-class ApiError(Exception):
-    """An error answer, as a gRPC status code name (REST statuses are mapped back)."""
+class DatasetsApi:
+    """The Datasets and DatasetIO calls these tests make, in the spec's JSON, over the protocol
+    of tests/_client.py's Client (which also checks every REST error body's shape)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class GrpcClient:
-    """Speaks the REST JSON shapes, but over the gRPC stubs."""
-
-    protocol = "grpc"
-
-    def __init__(self, server):
-        self.datasets = datasets_pb2_grpc.DatasetsServiceStub(server.channel)
-        self.io = datasetio_pb2_grpc.DatasetIOServiceStub(server.channel)
-
-    @staticmethod
-    def _call(method, request):
-        try:
-            return method(request, timeout=30)
-        except grpc.RpcError as exc:
-            raise ApiError(exc.code().name, exc.details()) from None
-
-    @staticmethod
-    def dataset_json(d: datasets_pb2.Dataset) -> dict:
-        assert d.type == common_pb2.RESOURCE_TYPE_DATASET
-        kind = d.source.WhichOneof("source")
-        if kind == "uri":
-            source = {"type": "uri", "uri": d.source.uri.uri}
-        else:
-            source = {"type": "rows", "rows": [json_format.MessageToDict(r) for r in d.source.rows.rows]}
-        out = {
-            "identifier": d.identifier,
-            "provider_id": d.provider_id,
-            "type": "dataset",
-            "purpose": PURPOSE_NAMES[d.purpose],
-            "source": source,
-            "metadata": json_format.MessageToDict(d.metadata),
-        }
-        if d.HasField("provider_resource_id"):
-            out["provider_resource_id"] = d.provider_resource_id
-        return out
+    def __init__(self, server, protocol: str):
+        self.protocol = protocol
+        self.client = Client(server, protocol, timeout=30)
 
     def register(self, body: dict) -> dict:
-        req = datasets_pb2.RegisterDatasetRequest()
-        if "purpose" in body:
-            req.purpose = PURPOSES[body["purpose"]]
-        source = body.get("source")
-        if source is not None:
-            if source["type"] == "uri":
-                req.source.uri.uri = source["uri"]
-            else:
-                req.source.rows.SetInParent()
-                req.source.rows.rows.extend(_struct(r) for r in source["rows"])
-        if "metadata" in body:
-            req.metadata.update(body["metadata"])
-        if "dataset_id" in body:
-            req.dataset_id = body["dataset_id"]
-        return self.dataset_json(self._call(self.datasets.RegisterDataset, req))
+        return self.client.call(DATASETS + "RegisterDataset", body)
 
     def get(self, dataset_id: str) -> dict:
-        return self.dataset_json(self._call(self.datasets.GetDataset, datasets_pb2.GetDatasetRequest(dataset_id=dataset_id)))
+        return self.client.call(DATASETS + "GetDataset", {"dataset_id": dataset_id})
 
     def list(self) -> list[dict]:
-        resp = self._call(self.datasets.ListDatasets, datasets_pb2.ListDatasetsRequest())
-        return [self.dataset_json(d) for d in resp.data]
-
-    def unregister(self, dataset_id: str) -> None:
-        self._call(self.datasets.UnregisterDataset, datasets_pb2.UnregisterDatasetRequest(dataset_id=dataset_id))
-
-    def iterrows(self, dataset_id: str, start_index: int | None = None, limit: int | None = None) -> dict:
-        req = datasetio_pb2.IterRowsRequest(dataset_id=dataset_id)
-        if start_index is not None:
-            req.start_index = start_index
-        if limit is not None:
-            req.limit = limit
-        resp = self._call(self.io.IterRows, req)
-        return {"data": [json_format.MessageToDict(r) for r in resp.data], "has_more": resp.has_more}
-
-    def append(self, dataset_id: str, rows: list[dict]) -> None:
-        req = datasetio_pb2.AppendRowsRequest(dataset_id=dataset_id, rows=[_struct(r) for r in rows])
-        self._call(self.io.AppendRows, req)
-
-
-_REST_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 409: "ALREADY_EXISTS"}
-
-
-class RestClient:
-    """The REST gateway; every error body is checked against the spec's Error shape."""
-
-    protocol = "rest"
-
-    def __init__(self, server):
-        self.http = server.http
-
-    @staticmethod
-    def _answer(resp) -> Any:
-        if resp.status_code == 200:
-            return resp.json() if resp.content else None
-        assert resp.headers["content-type"] == "application/json"
-        body = resp.json()
-        assert set(body) == {"status", "title", "detail"}, body
-        assert body["status"] == resp.status_code
-        assert isinstance(body["detail"], str) and body["detail"]
-        assert resp.status_code in _REST_CODES, (resp.status_code, body)
-        raise ApiError(_REST_CODES[resp.status_code], body["detail"])
-
-    def register(self, body: dict) -> dict:
-        return self._answer(self.http.post("/v1beta/datasets", json=body))
-
-    def get(self, dataset_id: str) -> dict:
-        return self._answer(self.http.get(f"/v1beta/datasets/{quote(dataset_id, safe='')}"))
-
-    def list(self) -> list[dict]:
-        body = self._answer(self.http.get("/v1beta/datasets"))
+        body = self.client.call(DATASETS + "ListDatasets")
         assert set(body) == {"data"}
         return body["data"]
 
     def unregister(self, dataset_id: str) -> None:
-        self._answer(self.http.delete(f"/v1beta/datasets/{quote(dataset_id, safe='')}"))
+        return self.client.call(DATASETS + "UnregisterDataset", {"dataset_id": dataset_id})
 
     def iterrows(self, dataset_id: str, start_index: int | None = None, limit: int | None = None) -> dict:
-        params = {k: v for k, v in (("start_index", start_index), ("limit", limit)) if v is not None}
-        body = self._answer(self.http.get(f"/v1beta/datasetio/iterrows/{quote(dataset_id, safe='')}", params=params))
+        page = {k: v for k, v in (("start_index", start_index), ("limit", limit)) if v is not None}
+        body = self.client.call(DATASETIO + "IterRows", {"dataset_id": dataset_id, **page})
         assert set(body) == {"data", "has_more"}, body
         return body
 
     def append(self, dataset_id: str, rows: list[dict]) -> None:
-        self._answer(self.http.post(f"/v1beta/datasetio/append-rows/{quote(dataset_id, safe='')}", json={"rows": rows}))
+        return self.client.call(DATASETIO + "AppendRows", {"dataset_id": dataset_id, "rows": rows})
 
 
-def _struct(d: dict) -> struct_pb2.Struct:
-    s = struct_pb2.Struct()
-    s.update(d)
-    return s
-
-
-@pytest.fixture(params=["grpc", "rest"])
+@pytest.fixture(params=PROTOCOLS)
 def client(request, server):
-    return GrpcClient(server) if request.param == "grpc" else RestClient(server)
+    return DatasetsApi(server, request.param)
 
 
 @pytest.fixture

@@ -15,20 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import jsonschema
 import pytest
+
+from _client import PROTOCOLS, ApiError
 from _helpers_inference import (
     PERSON,
     WEATHER,
     WEATHER_SCHEMA,
-    ApiError,
-    GrpcClient,
     chat_body,
-    chat_proto,
+    chat_request,
     client_for,
     joined,
     user,
-    wait_until,
     written_call,
 )
+from _wait import wait_until
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
 from llamastack.models.v1 import models_pb2, models_pb2_grpc
 
@@ -37,7 +37,7 @@ EMBEDDING = "all-MiniLM-L6-v2"
 REWARD = "tiny-reward"
 
 
-@pytest.fixture(params=["grpc", "rest"])
+@pytest.fixture(params=PROTOCOLS)
 def client(request, inference_server):
     return client_for(request.param, inference_server)
 
@@ -126,7 +126,7 @@ def test_seed_makes_sampling_reproducible(client):
 
 def _token_texts(server, body: dict) -> list[str]:
     """The text each token added, from a gRPC stream (one delta per token)."""
-    events = GrpcClient(server).stream(body)
+    events = client_for("grpc", server).stream(body)
     return [c["text"] for e in events for c in e["candidates"]]
 
 
@@ -217,7 +217,7 @@ def test_stream_concatenates_to_the_unary_answer(client, n):
         for c in e["candidates"]:
             deltas.setdefault(c["id"], []).append(c)
     assert len(deltas) == n
-    for i, (cid, pieces) in enumerate(sorted(deltas.items())):
+    for i, (_cid, pieces) in enumerate(sorted(deltas.items())):
         assert pieces[-1]["finish_reason"] == unary["candidates"][i]["finish_reason"] == "max-length"
         assert all(p["finish_reason"] is None for p in pieces[:-1])
         assert [t for p in pieces for t in p["tokens"]] == unary["candidates"][i]["tokens"]
@@ -378,7 +378,7 @@ LONG = {"max_tokens": 100000}
 @pytest.mark.parametrize("n", [1, 3])
 def test_cancelling_a_grpc_stream_aborts_the_engine_request(inference_server, engine, n):
     stub = chat_grpc.InferenceServiceStub(inference_server.channel)
-    call = stub.StreamChatCompletion(chat_proto({**chat_body("Talk forever.", **LONG), "n_completions": n}),
+    call = stub.StreamChatCompletion(chat_request({**chat_body("Talk forever.", **LONG), "n_completions": n}),
                                      timeout=120)
     for _ in range(3):
         next(call)
@@ -393,7 +393,7 @@ def test_cancelling_a_grpc_stream_aborts_the_engine_request(inference_server, en
 
 def test_grpc_deadline_aborts_the_engine_request(inference_server, engine):
     stub = chat_grpc.InferenceServiceStub(inference_server.channel)
-    future = stub.ChatCompletion.future(chat_proto(chat_body("Talk forever.", **LONG)), timeout=1.5)
+    future = stub.ChatCompletion.future(chat_request(chat_body("Talk forever.", **LONG)), timeout=1.5)
     assert wait_until(lambda: engine.active_requests == 1, timeout=5)
     with pytest.raises(grpc.RpcError) as error:
         future.result()
@@ -431,7 +431,7 @@ PROMPTS = [
 
 
 def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server, engine, monkeypatch):
-    grpc_client = GrpcClient(inference_server)
+    grpc_client = client_for("grpc", inference_server)
     # Prompts of different lengths (left padding) and answers of different lengths (rows
     # that finish early), some with logprobs, plus two seeded samples.
     bodies = [chat_body(p, max_tokens=6 + 3 * i, logprobs=i % 2 == 0) for i, p in enumerate(PROMPTS)]
@@ -444,7 +444,7 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
     # Keep the engine busy with a long stream: the chats join its batch as they arrive
     # (their KV caches merged in) and leave it as they finish.
     stub = chat_grpc.InferenceServiceStub(inference_server.channel)
-    blocker = stub.StreamChatCompletion(chat_proto(chat_body("Hold the engine.", **LONG)), timeout=120)
+    blocker = stub.StreamChatCompletion(chat_request(chat_body("Hold the engine.", **LONG)), timeout=120)
     next(blocker)
     with ThreadPoolExecutor(len(bodies)) as pool:
         futures = [pool.submit(grpc_client.chat, b) for b in bodies]
@@ -452,7 +452,7 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
     blocker.cancel()
     assert max(sizes) >= 3, f"the chats were not decoded together: batch sizes seen {sorted(set(sizes))}"
 
-    for i, (alone, batched) in enumerate(zip(sequential, together)):
+    for i, (alone, batched) in enumerate(zip(sequential, together, strict=True)):
         assert batched["tokens"] == alone["tokens"], f"request {i} answered differently in a batch"
         assert batched["text"] == alone["text"]
         assert batched["finish_reason"] == alone["finish_reason"]

@@ -9,18 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import jsonschema
 import pytest
+
+from _client import ApiError
 from _helpers_inference import (
     PERSON,
     WEATHER,
     WEATHER_SCHEMA,
-    ApiError,
     chat_body,
-    chat_proto,
+    chat_request,
     client_for,
     joined,
-    wait_until,
     written_call,
 )
+from _wait import wait_until
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
 
 LLM = "tiny-llama"
@@ -107,7 +108,7 @@ def test_forced_tool_calls_in_each_prompt_format(vllm_server, engine, prompt_for
 
 def test_cancelling_a_stream_aborts_the_vllm_request(vllm_server, engine):
     stub = chat_grpc.InferenceServiceStub(vllm_server.channel)
-    call = stub.StreamChatCompletion(chat_proto(chat_body("Talk forever.", max_tokens=100000)), timeout=120)
+    call = stub.StreamChatCompletion(chat_request(chat_body("Talk forever.", max_tokens=100000)), timeout=120)
     for _ in range(3):
         next(call)
     assert engine.active_requests == 1

@@ -27,7 +27,7 @@ from server.errors import InvalidArgument
 from server.vectorstores.index import VectorIndex
 from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 
-from _helpers_inference import wait_until
+from _wait import wait_until
 
 EMBEDDING = "all-MiniLM-L6-v2"
 
