@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+llamastack/annotations/v1/annotations.proto\x12\x19llamastack.annotations.v1\x1a google/protobuf/descriptor.proto\"P\n\rStreamingRule\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x14\n\x0c\x65nable_field\x18\x02 \x01(\t\x12\x13\n\x0bresult_path\x18\x03 \x01(\t:6\n\rdiscriminator\x12\x1d.google.protobuf.OneofOptions\x18\xb9\x8e\x03 \x01(\t:1\n\x08untagged\x12\x1d.google.protobuf.OneofOptions\x18\xba\x8e\x03 \x01(\x08:5\n\njson_array\x12\x1f.google.protobuf.MessageOptions\x18\xbb\x8e\x03 \x01(\x08:7\n\nwire_value\x12!.google.protobuf.EnumValueOptions\x18\xbc\x8e\x03 \x01(\t:]\n\tstreaming\x12\x1e.google.protobuf.MethodOptions\x18\xbd\x8e\x03 \x01(\x0b\x32(.llamastack.annotations.v1.StreamingRuleb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+llamastack/annotations/v1/annotations.proto\x12\x19llamastack.annotations.v1\x1a google/protobuf/descriptor.proto\"P\n\rStreamingRule\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x14\n\x0c\x65nable_field\x18\x02 \x01(\t\x12\x13\n\x0bresult_path\x18\x03 \x01(\t:6\n\rdiscriminator\x12\x1d.google.protobuf.OneofOptions\x18\xb9\x8e\x03 \x01(\t:1\n\x08untagged\x12\x1d.google.protobuf.OneofOptions\x18\xba\x8e\x03 \x01(\x08:5\n\njson_array\x12\x1f.google.protobuf.MessageOptions\x18\xbb\x8e\x03 \x01(\x08:7\n\nwire_value\x12!.google.protobuf.EnumValueOptions\x18\xbc\x8e\x03 \x01(\t:]\n\tstreaming\x12\x1e.google.protobuf.MethodOptions\x18\xbd\x8e\x03 \x01(\x0b\x32(.llamastack.annotations.v1.StreamingRuleB_Z]github.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/annotations/v1;annotationsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'llamastack.annotations.v1.annotations_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Z]github.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/annotations/v1;annotationsv1'
   _globals['_STREAMINGRULE']._serialized_start=108
   _globals['_STREAMINGRULE']._serialized_end=188
 # @@protoc_insertion_point(module_scope)

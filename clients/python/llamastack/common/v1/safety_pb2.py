@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!llamastack/common/v1/safety.proto\x12\x14llamastack.common.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xd0\x01\n\x0fSafetyViolation\x12N\n\x0fviolation_level\x18\x01 \x01(\x0e\x32$.llamastack.common.v1.ViolationLevelR\x0fviolation_level\x12\'\n\x0cuser_message\x18\x02 \x01(\tH\x00R\x0cuser_message\x88\x01\x01\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x0f\n\r_user_message*\x80\x01\n\x0eViolationLevel\x12\x1f\n\x1bVIOLATION_LEVEL_UNSPECIFIED\x10\x00\x12\x18\n\x14VIOLATION_LEVEL_INFO\x10\x01\x12\x18\n\x14VIOLATION_LEVEL_WARN\x10\x02\x12\x19\n\x15VIOLATION_LEVEL_ERROR\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!llamastack/common/v1/safety.proto\x12\x14llamastack.common.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xd0\x01\n\x0fSafetyViolation\x12N\n\x0fviolation_level\x18\x01 \x01(\x0e\x32$.llamastack.common.v1.ViolationLevelR\x0fviolation_level\x12\'\n\x0cuser_message\x18\x02 \x01(\tH\x00R\x0cuser_message\x88\x01\x01\x12\x33\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x0f\n\r_user_message*\x80\x01\n\x0eViolationLevel\x12\x1f\n\x1bVIOLATION_LEVEL_UNSPECIFIED\x10\x00\x12\x18\n\x14VIOLATION_LEVEL_INFO\x10\x01\x12\x18\n\x14VIOLATION_LEVEL_WARN\x10\x02\x12\x19\n\x15VIOLATION_LEVEL_ERROR\x10\x03\x42UZSgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/common/v1;commonv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'llamastack.common.v1.safety_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'ZSgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/common/v1;commonv1'
   _globals['_VIOLATIONLEVEL']._serialized_start=301
   _globals['_VIOLATIONLEVEL']._serialized_end=429
   _globals['_SAFETYVIOLATION']._serialized_start=90

@@ -26,13 +26,14 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from llamastack.common.v0 import common_pb2 as llamastack_dot_common_dot_v0_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/llamastack/rewardscoring/v0/rewardscoring.proto\x12\x1bllamastack.rewardscoring.v0\x1a\x1cgoogle/api/annotations.proto\x1a!llamastack/common/v0/common.proto\"\x9b\x02\n\x12ScoreRewardRequest\x12Q\n\x14prompt_with_response\x18\x01 \x03(\x0b\x32\x1d.llamastack.common.v0.MessageR\x14prompt_with_response\x12\x1b\n\x06reward\x18\x02 \x01(\tH\x00R\x06reward\x88\x01\x01\x12Q\n\x10scoring_function\x18\x03 \x01(\x0b\x32%.llamastack.common.v0.ScoringFunctionR\x10scoring_function\x12\x37\n\x07options\x18\x04 \x01(\x0b\x32\x1d.llamastack.common.v0.OptionsR\x07optionsB\t\n\x07_reward\"\x81\x01\n\x13ScoreRewardResponse\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12\x1d\n\x07logprob\x18\x02 \x01(\x01H\x01R\x07logprob\x88\x01\x01\x12\x19\n\x05score\x18\x03 \x01(\x01H\x02R\x05score\x88\x01\x01\x42\x05\n\x03_idB\n\n\x08_logprobB\x08\n\x06_score2\xa5\x01\n\x14RewardScoringService\x12\x8c\x01\n\x0bScoreReward\x12/.llamastack.rewardscoring.v0.ScoreRewardRequest\x1a\x30.llamastack.rewardscoring.v0.ScoreRewardResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/reward_scoring:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/llamastack/rewardscoring/v0/rewardscoring.proto\x12\x1bllamastack.rewardscoring.v0\x1a\x1cgoogle/api/annotations.proto\x1a!llamastack/common/v0/common.proto\"\x9b\x02\n\x12ScoreRewardRequest\x12Q\n\x14prompt_with_response\x18\x01 \x03(\x0b\x32\x1d.llamastack.common.v0.MessageR\x14prompt_with_response\x12\x1b\n\x06reward\x18\x02 \x01(\tH\x00R\x06reward\x88\x01\x01\x12Q\n\x10scoring_function\x18\x03 \x01(\x0b\x32%.llamastack.common.v0.ScoringFunctionR\x10scoring_function\x12\x37\n\x07options\x18\x04 \x01(\x0b\x32\x1d.llamastack.common.v0.OptionsR\x07optionsB\t\n\x07_reward\"\x81\x01\n\x13ScoreRewardResponse\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12\x1d\n\x07logprob\x18\x02 \x01(\x01H\x01R\x07logprob\x88\x01\x01\x12\x19\n\x05score\x18\x03 \x01(\x01H\x02R\x05score\x88\x01\x01\x42\x05\n\x03_idB\n\n\x08_logprobB\x08\n\x06_score2\xa5\x01\n\x14RewardScoringService\x12\x8c\x01\n\x0bScoreReward\x12/.llamastack.rewardscoring.v0.ScoreRewardRequest\x1a\x30.llamastack.rewardscoring.v0.ScoreRewardResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/reward_scoring:\x01*BcZagithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/rewardscoring/v0;rewardscoringv0b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'llamastack.rewardscoring.v0.rewardscoring_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Zagithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/rewardscoring/v0;rewardscoringv0'
   _globals['_REWARDSCORINGSERVICE'].methods_by_name['ScoreReward']._loaded_options = None
   _globals['_REWARDSCORINGSERVICE'].methods_by_name['ScoreReward']._serialized_options = b'\202\323\344\223\002\024\"\017/reward_scoring:\001*'
   _globals['_SCOREREWARDREQUEST']._serialized_start=146
