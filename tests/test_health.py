@@ -16,7 +16,7 @@ from grpc_status import rpc_status
 from llamastack_grpc import services
 from server.health import HealthTracker
 from server.inference.models import ModelRegistry
-from tests._helpers_inference import chat_body, chat_proto
+from tests._helpers_inference import chat_body, chat_request
 from tests._wait import wait_until
 from tests.conftest import RunningServer, make_config
 
@@ -106,7 +106,7 @@ def test_a_stopped_engine_turns_its_services_not_serving_and_watch_sees_it(ailin
 
     from llamastack.inference.v0 import inference_pb2_grpc
 
-    request = chat_proto({**chat_body("hi", max_tokens=2), "model": "tiny-llama"})
+    request = chat_request({**chat_body("hi", max_tokens=2), "model": "tiny-llama"})
     with pytest.raises(grpc.RpcError) as refused:
         inference_pb2_grpc.InferenceServiceStub(ailing.channel).ChatCompletion(request, timeout=30)
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
