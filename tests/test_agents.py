@@ -7,18 +7,19 @@ from __future__ import annotations
 import json
 import signal
 import threading
-import time
 
 import grpc
 import pytest
+
+from _client import PROTOCOLS, Client
+from _serve import Cli
+from _wait import wait_job, wait_until
+from conftest import RunningServer, inference_models, make_config
 from llamastack.agents.v0 import agents_pb2 as draft_agents_pb2
 from llamastack.agents.v0 import agents_pb2_grpc as draft_agents_pb2_grpc
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.agents.v1alpha import agents_pb2_grpc
 from llamastack_grpc.jsonmap import from_json, to_json
-
-from conftest import RunningServer, inference_models, make_config
-from _serve import Cli
 from server.inference.engines.base import Engine, TokenEvent
 from server.inference.models import ModelSpec
 
@@ -41,74 +42,41 @@ def agents_server(tmp_path_factory, tiny_llm, tiny_reward_model):
     running.stop()
 
 
-# ---------------------------------------------------------------- protocol adapters
+# ---------------------------------------------------------------- the calls, over either protocol
+
+AGENTS = "llamastack.agents.v1alpha.AgentsService/"
 
 
-class Rest:
-    name = "rest"
+class AgentsApi:
+    """The agent calls these tests make, over tests/_client.py's dual-protocol Client: turns
+    stream (SSE over REST, the server stream over gRPC), answers are the spec's JSON."""
 
-    def __init__(self, server):
-        self.http = server.http
-
-    def create_agent(self, **config) -> str:
-        response = self.http.post("/v1alpha/agents", json={"agent_config": {
-            "model": "tiny-llama", "instructions": "You are terse.", "sampling_params": GREEDY, **config}})
-        assert response.status_code == 200, response.text
-        return response.json()["agent_id"]
-
-    def create_session(self, agent_id: str) -> str:
-        response = self.http.post(f"/v1alpha/agents/{agent_id}/session", json={"session_name": "s"})
-        assert response.status_code == 200, response.text
-        return response.json()["session_id"]
-
-    def turn(self, agent_id, session_id, text, **extra) -> list[dict]:
-        body = {"messages": [{"role": "user", "content": text}], "stream": True, **extra}
-        return self._events(f"/v1alpha/agents/{agent_id}/session/{session_id}/turn", body)
-
-    def resume(self, agent_id, session_id, turn_id, responses) -> list[dict]:
-        return self._events(f"/v1alpha/agents/{agent_id}/session/{session_id}/turn/{turn_id}/resume",
-                            {"tool_responses": responses, "stream": True})
-
-    def _events(self, path, body) -> list[dict]:
-        events = []
-        with self.http.stream("POST", path, json=body) as response:
-            assert response.status_code == 200, response.read()
-            assert response.headers["content-type"].startswith("text/event-stream")
-            for line in response.iter_lines():
-                if line.startswith("data: "):
-                    events.append(json.loads(line[6:]))
-        return events
-
-
-class Grpc:
-    name = "grpc"
-
-    def __init__(self, server):
-        self.stub = agents_pb2_grpc.AgentsServiceStub(server.channel)
+    def __init__(self, server, protocol: str):
+        self.name = protocol
+        self.client = Client(server, protocol)
 
     def create_agent(self, **config) -> str:
-        request = from_json({"agent_config": {"model": "tiny-llama", "instructions": "You are terse.",
-                                              "sampling_params": GREEDY, **config}}, pb.CreateAgentRequest)
-        return self.stub.CreateAgent(request, timeout=30).agent_id
+        return self.client.call(AGENTS + "CreateAgent", {"agent_config": {
+            "model": "tiny-llama", "instructions": "You are terse.", "sampling_params": GREEDY, **config}},
+            timeout=30)["agent_id"]
 
     def create_session(self, agent_id: str) -> str:
-        return self.stub.CreateAgentSession(pb.CreateAgentSessionRequest(agent_id=agent_id, session_name="s"),
-                                            timeout=30).session_id
+        return self.client.call(AGENTS + "CreateAgentSession", {"agent_id": agent_id, "session_name": "s"},
+                                timeout=30)["session_id"]
 
     def turn(self, agent_id, session_id, text, **extra) -> list[dict]:
-        request = from_json({"agent_id": agent_id, "session_id": session_id,
-                             "messages": [{"role": "user", "content": text}], **extra}, pb.CreateAgentTurnRequest)
-        return [to_json(chunk) for chunk in self.stub.CreateAgentTurn(request, timeout=120)]
+        return self.client.stream(AGENTS + "CreateAgentTurn", {
+            "agent_id": agent_id, "session_id": session_id, "messages": [{"role": "user", "content": text}],
+            **extra})
 
     def resume(self, agent_id, session_id, turn_id, responses) -> list[dict]:
-        request = from_json({"agent_id": agent_id, "session_id": session_id, "turn_id": turn_id,
-                             "tool_responses": responses}, pb.ResumeAgentTurnRequest)
-        return [to_json(chunk) for chunk in self.stub.ResumeAgentTurn(request, timeout=120)]
+        return self.client.stream(AGENTS + "ResumeAgentTurn", {
+            "agent_id": agent_id, "session_id": session_id, "turn_id": turn_id, "tool_responses": responses})
 
 
-@pytest.fixture(params=["grpc", "rest"])
+@pytest.fixture(params=PROTOCOLS)
 def api(request, agents_server):
-    return Grpc(agents_server) if request.param == "grpc" else Rest(agents_server)
+    return AgentsApi(agents_server, request.param)
 
 
 def payloads(events: list[dict]) -> list[dict]:
@@ -147,7 +115,7 @@ def test_plain_turn_event_order_and_turn_shape(api):
 
 
 def test_non_streamed_turn_answers_the_turn(agents_server):
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent()
     session = rest.create_session(agent)
     response = agents_server.http.post(f"/v1alpha/agents/{agent}/session/{session}/turn",
@@ -165,7 +133,7 @@ def test_non_streamed_turn_answers_the_turn(agents_server):
 
 
 def test_second_turn_sees_the_first_in_its_history(agents_server):
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent()
     session = rest.create_session(agent)
     first = payloads(rest.turn(agent, session, "one"))[-1]["turn"]
@@ -220,7 +188,7 @@ def test_tool_prompt_format_streams_the_call_in_that_format(api, prompt_format, 
 
 
 def test_resume_checks_the_turn_and_the_call_ids(agents_server):
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent()
     session = rest.create_session(agent)
     turn = payloads(rest.turn(agent, session, "hi"))[-1]["turn"]
@@ -246,12 +214,9 @@ def _vector_store_with_documents(server) -> tuple[str, list[str]]:
     job = http.post("/vector_store/insert/jobs/submit", json={"vector_store_id": store, "documents": documents})
     assert job.status_code == 200, job.text
     job_id = job.json()["id"]
-    for _ in range(300):
-        status = http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json()["status"]
-        if status in ("completed", "failed", "cancelled"):
-            break
-        time.sleep(0.1)
-    assert status == "completed"
+    finished = wait_job(lambda: http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json(),
+                        timeout=30)
+    assert finished["status"] == "completed", finished
     return store, [d["document_id"] for d in documents]
 
 
@@ -357,7 +322,7 @@ def test_the_tiny_model_drives_a_real_code_interpreter_call(api):
 
 def test_an_error_after_the_stream_started_ends_it_with_a_status(agents_server, scripted):
     scripted("some words before it breaks FAIL")
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent(model="scripted")
     session = rest.create_session(agent)
     path = f"/v1alpha/agents/{agent}/session/{session}/turn"
@@ -396,7 +361,7 @@ def test_documents_attached_to_a_turn_become_its_context(api, agents_server):
 
 
 def test_document_outside_the_allowed_roots_is_refused(agents_server):
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent()
     session = rest.create_session(agent)
     response = agents_server.http.post(f"/v1alpha/agents/{agent}/session/{session}/turn", json={
@@ -407,27 +372,23 @@ def test_document_outside_the_allowed_roots_is_refused(agents_server):
 
 def test_cancelling_a_streamed_turn_stops_its_inference_and_fails_the_turn(agents_server):
     engine = agents_server.app.models.loaded["tiny-llama"]
-    grpc_api = Grpc(agents_server)
+    grpc_api = AgentsApi(agents_server, "grpc")
     agent = grpc_api.create_agent(sampling_params={"strategy": {"type": "greedy"}, "max_tokens": 100000})
     session = grpc_api.create_session(agent)
-    call = grpc_api.stub.CreateAgentTurn(from_json({"agent_id": agent, "session_id": session, "messages": [
-        {"role": "user", "content": "go on and on"}]}, pb.CreateAgentTurnRequest), timeout=120)
-    stream = iter(call)
-    turn_id = to_json(next(stream))["event"]["payload"]["turn_id"]
-    for _ in range(3):
-        next(stream)
-    call.cancel()
-    deadline = time.monotonic() + 20
-    while engine.active_requests and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert engine.active_requests == 0
+    with grpc_api.client.events(AGENTS + "CreateAgentTurn", {"agent_id": agent, "session_id": session, "messages": [
+            {"role": "user", "content": "go on and on"}]}) as stream:
+        turn_id = next(stream)["event"]["payload"]["turn_id"]
+        for _ in range(3):
+            next(stream)
+    # leaving the stream cancelled the call
+    wait_until(lambda: engine.active_requests == 0, timeout=20, message="the turn's inference to stop")
     turn = agents_server.http.get(f"/v1alpha/agents/{agent}/session/{session}/turn/{turn_id}").json()
     assert turn["completed_at"] and len(turn["steps"]) <= 1
 
 
 def test_get_turn_while_it_runs_shows_the_steps_so_far(agents_server):
     store, _ = _vector_store_with_documents(agents_server)
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent(toolgroups=[{"name": "builtin::rag", "args": {"vector_db_ids": [store]}}],
                               tool_config={"tool_choice": "required"}, max_infer_iters=2,
                               sampling_params={**GREEDY, "max_tokens": 200})
@@ -476,7 +437,7 @@ def test_unknown_shield_or_toolgroup_is_rejected(agents_server):
 
 def test_unknown_ids_are_not_found(agents_server):
     http = agents_server.http
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent()
     session = rest.create_session(agent)
     for path in ["/v1alpha/agents/nope", f"/v1alpha/agents/{agent}/session/nope",
@@ -493,7 +454,7 @@ def test_unknown_ids_are_not_found(agents_server):
 
 def test_list_and_delete_agents_and_sessions(agents_server):
     http = agents_server.http
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent(name="listed")
     sessions = [rest.create_session(agent) for _ in range(3)]
     page = http.get(f"/v1alpha/agents/{agent}/sessions", params={"start_index": 1, "limit": 1}).json()
@@ -544,7 +505,7 @@ def test_sigkill_mid_turn_leaves_a_failed_turn_readable_after_restart(tmp_path, 
     args = ("--model", str(tiny_llm))
     server = Cli.start(tmp_path / "data", [files], extra_args=args)
     try:
-        rest = Rest(server)
+        rest = AgentsApi(server, "rest")
         agent = server.http.post("/v1alpha/agents", json={"agent_config": {
             "model": tiny_llm.name, "instructions": "x",
             "sampling_params": {"strategy": {"type": "greedy"}, "max_tokens": 100000}}}).json()["agent_id"]
