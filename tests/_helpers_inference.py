@@ -4,8 +4,12 @@ candidate field present), so that a test can run over either protocol and compar
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
+from pathlib import Path
+
+from sentence_transformers import CrossEncoder
 
 from _client import Client
 from llamastack.inference.v0 import inference_pb2 as chat_pb2
@@ -121,3 +125,19 @@ def joined(events: list[dict]) -> dict[str, str]:
         for c in event["candidates"]:
             texts[c["id"]] = texts.get(c["id"], "") + c["text"]
     return texts
+
+
+# ---------------------------------------------------------------- the cross-encoder, read independently
+
+
+@functools.cache
+def _cross_encoder(checkpoint: str) -> CrossEncoder:
+    return CrossEncoder(checkpoint, device="cpu", local_files_only=True)
+
+
+def cross_encoder_ranking(checkpoint: Path, query: str, passages: list[str]) -> tuple[list[int], list[float]]:
+    """The passages' indices ranked by the cross-encoder's own scores (best first) and those
+    scores, computed here with sentence-transformers directly, not through the server."""
+    scores = [float(s) for s in _cross_encoder(str(checkpoint)).predict([(query, p) for p in passages])]
+    order = sorted(range(len(passages)), key=lambda i: scores[i], reverse=True)
+    return order, [scores[i] for i in order]

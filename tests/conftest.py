@@ -14,7 +14,6 @@ for extra in (ROOT, ROOT / "clients" / "python"):
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 
-
 RunningServer = EmbeddedServer
 
 def make_config(data_dir: Path, **overrides) -> ServerConfig:
@@ -51,22 +50,60 @@ def tiny_reward_model() -> Path:
     return demo_model.build(MODEL_CACHE / "tiny-reward", reward=True)
 
 
-def inference_models(llm: Path, reward: Path, engine: str = "transformers") -> list[dict]:
+@pytest.fixture(scope="session")
+def tiny_cross_encoder() -> Path:
+    """A random-weight cross-encoder (BertForSequenceClassification, one label) with MiniLM's
+    tokenizer, built offline: it loads through the rerank path of a user's real checkpoint
+    (sentence-transformers' CrossEncoder). Its scores are noise, but fixed by the seed."""
+    out = MODEL_CACHE / "tiny-cross-encoder"
+    if (out / "config.json").exists():
+        return out
+    import shutil
+    import tempfile
+
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
     from server.inference.models import bundled_embedding_checkpoint
 
-    return [
+    tokenizer = AutoTokenizer.from_pretrained(bundled_embedding_checkpoint())
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512, num_labels=1,
+                        initializer_range=0.5)  # wide weights: scores far apart, no near-ties
+    torch.manual_seed(0)
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=MODEL_CACHE, prefix=".tiny-cross-encoder-"))
+    BertForSequenceClassification(config).save_pretrained(building)
+    tokenizer.save_pretrained(building)
+    try:
+        building.rename(out)  # whole or not at all: another run may have won the race
+    except OSError:
+        shutil.rmtree(building)
+    return out
+
+
+def inference_models(llm: Path, reward: Path, engine: str = "transformers",
+                     cross_encoder: Path | None = None) -> list[dict]:
+    from server.inference.models import bundled_embedding_checkpoint
+
+    models = [
         {"id": "tiny-llama", "checkpoint": str(llm), "engine": engine},
         {"id": "tiny-reward", "checkpoint": str(reward), "kind": "reward"},
         {"id": "all-MiniLM-L6-v2", "checkpoint": bundled_embedding_checkpoint(), "kind": "embedding"},
     ]
+    if cross_encoder is not None:
+        models.append({"id": "tiny-cross-encoder", "checkpoint": str(cross_encoder), "kind": "rerank"})
+    return models
 
 
 @pytest.fixture(scope="module")
-def inference_server(tmp_path_factory, tiny_llm, tiny_reward_model):
-    """A server with the tiny LLM (transformers), the tiny reward model and MiniLM."""
+def inference_server(tmp_path_factory, tiny_llm, tiny_reward_model, tiny_cross_encoder):
+    """A server with the tiny LLM (transformers), the tiny reward model, MiniLM and the tiny
+    cross-encoder."""
     data_dir = tmp_path_factory.mktemp("inference")
     (data_dir / "files").mkdir()
-    running = RunningServer(make_config(data_dir, models=inference_models(tiny_llm, tiny_reward_model)))
+    running = RunningServer(make_config(data_dir, models=inference_models(tiny_llm, tiny_reward_model,
+                                                                          cross_encoder=tiny_cross_encoder)))
     yield running
     running.stop()
 

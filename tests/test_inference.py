@@ -24,6 +24,7 @@ from _helpers_inference import (
     chat_body,
     chat_request,
     client_for,
+    cross_encoder_ranking,
     joined,
     user,
     written_call,
@@ -35,6 +36,7 @@ from llamastack.models.v1 import models_pb2, models_pb2_grpc
 LLM = "tiny-llama"
 EMBEDDING = "all-MiniLM-L6-v2"
 REWARD = "tiny-reward"
+CROSS_ENCODER = "tiny-cross-encoder"  # conftest's tiny_cross_encoder, served by inference_server
 
 
 @pytest.fixture(params=PROTOCOLS)
@@ -652,6 +654,20 @@ def test_rerank_rejects_image_items(client):
         client.rerank(EMBEDDING, query, items)
     assert error.value.code == "INVALID_ARGUMENT"
     assert error.value.names("items[2]")
+
+
+def test_rerank_with_a_cross_encoder_ranks_by_its_scores(client, tiny_cross_encoder):
+    """The rerank model path: order and scores are the cross-encoder's own (computed here with
+    sentence-transformers directly), and for these passages differ from the embedding order."""
+    for query, passages, _ in RERANK_SET[:3]:
+        order, scores = cross_encoder_ranking(tiny_cross_encoder, query, passages)
+        data = client.rerank(CROSS_ENCODER, query, passages)
+        _check_ranking(data, len(passages), len(passages))
+        assert [d["index"] for d in data] == order, query
+        assert [d["relevance_score"] for d in data] == pytest.approx(scores, abs=1e-5)
+        assert order != [d["index"] for d in client.rerank(EMBEDDING, query, passages)], query
+    top = client.rerank(CROSS_ENCODER, query, passages, max_num_results=2)
+    assert [d["index"] for d in top] == order[:2]
 
 
 @pytest.mark.parametrize("model", ["no-such-model", LLM])
