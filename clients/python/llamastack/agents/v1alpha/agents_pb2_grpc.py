@@ -154,7 +154,10 @@ class AgentsServiceServicer:
 
     def CreateAgentTurn(self, request, context):
         """Create a new turn for an agent.
-        Streams AgentTurnResponseStreamChunk when stream is true; otherwise answers the Turn.
+        Over gRPC the call always streams AgentTurnResponseStreamChunk, whatever `stream` says;
+        its last chunk (turn_complete or turn_awaiting_input) holds the Turn. Over HTTP, stream
+        true answers Server-Sent Events; otherwise the gateway drains the stream and answers
+        that last chunk's Turn as JSON (the streaming rule's result_path).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,7 +172,10 @@ class AgentsServiceServicer:
 
     def ResumeAgentTurn(self, request, context):
         """Resume an agent turn with executed tool call responses (when a turn awaits client tool outputs).
-        Streams AgentTurnResponseStreamChunk when stream is true; otherwise answers the Turn.
+        Over gRPC the call always streams AgentTurnResponseStreamChunk, whatever `stream` says;
+        its last chunk (turn_complete or turn_awaiting_input) holds the Turn. Over HTTP, stream
+        true answers Server-Sent Events; otherwise the gateway drains the stream and answers
+        that last chunk's Turn as JSON (the streaming rule's result_path).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -59,10 +59,12 @@ class InferenceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamChatCompletion(self, request, context):
-        """Submit a chat completion request and stream the answer (not in the draft; its
-        ModelOutputMessage carries the streaming flags is_complete and is_header_complete).
-        Each event is a ChatCompletionResponse whose candidates hold, in order, the text each
-        candidate produced since the previous event; the last event carries finish_reason and usage.
+        """Submit a chat completion request and stream the answer (not in the draft; see
+        docs/draft-decisions.md). Each event is a ChatCompletionResponse holding one candidate:
+        one new token of one candidate (its text, token id and log-probability), whose id
+        `<response id>-<candidate index>` says which; with n_completions > 1 the candidates'
+        events interleave. A candidate's last event carries finish_reason, is_complete, eot and,
+        for a tool call, tool_call. The stream's last event has no candidate and carries usage.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
