@@ -50,8 +50,12 @@ def _method_handler(method: MethodDescriptor, servicer: Any) -> grpc.RpcMethodHa
         async def behaviour(request, context):
             with _errors_as_status(full_name, context) as aborted:
                 validate(request)
-                async for response in implementation(request, context):
-                    yield response
+                # Written here rather than yielded, so that the servicer's stream is closed the
+                # moment the call ends, however it ends (the client cancelling while a message
+                # is written included): its cleanup never waits for the garbage collector.
+                async with contextlib.aclosing(implementation(request, context)) as responses:
+                    async for response in responses:
+                        await context.write(response)
             if aborted.status is not None:
                 await context.abort_with_status(aborted.status)
     else:

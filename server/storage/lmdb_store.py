@@ -127,4 +127,5 @@ class LmdbStore(KeyValueStore):
                 self._readers.notify_all()
 
     def close(self):
-        self._env.close()
+        with self._write_lock:  # a write still running in a worker thread commits first
+            self._env.close()
