@@ -63,8 +63,8 @@ class DraftAgentExecution:
     async def execute(self, request: v0.ExecuteAgentRequest) -> v0.Turn:
         if not request.HasField("user_step") or not request.user_step.messages:
             raise InvalidArgument("userStep.messages", "must hold the user's message")
-        agent = self._agents.create_agent(self._config(request.agent))
-        session = self._agents.create_session(agent.agent_id, "agents/execute")
+        agent = await self._agents.create_agent(self._config(request.agent))
+        session = await self._agents.create_session(agent.agent_id, "agents/execute")
         user_text = _messages([request.user_step])[-1]["content"]
         final = None
         async for chunk in self._agents.run_draft_turn(agent.agent_id, session.session_id, user_text,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import aclosing
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -13,13 +14,13 @@ from llamastack.common.v1 import agent_config_pb2, inference_pb2, messages_pb2
 from llamastack_grpc import struct_to_dict
 
 from server.agents import content as c
-from server.agents.store import AWAITING_INPUT, AgentStore
+from server.agents.store import AWAITING_INPUT, FAILED, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime, builtin_group
-from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, constraint_of
+from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, constraint_of, ending_message
 from server.documents import load_inline, load_uri
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference import tool_formats
-from server.inference.chat import ChatRequest, Tool
+from server.inference.chat import ChatRequest, input_schema, tool_from_def
 from server.inference.service import InferenceService
 
 
@@ -40,19 +41,21 @@ class AgentService:
 
     def recover(self) -> int:
         """After a restart: turns that were running are failed, never left running."""
+        reason = "the server stopped while the turn ran"
+
         def finish(turn: pb.Turn):
             turn.completed_at.CopyFrom(_now())
-            turn.output_message.CopyFrom(messages_pb2.CompletionMessage(
-                role="assistant", content=c.text_content("[turn failed: the server stopped while it ran]")))
+            turn.output_message.CopyFrom(ending_message(turn, TurnStatus(FAILED, reason)))
 
-        return self._store.fail_interrupted("interrupted: the server stopped while the turn ran", finish)
+        return self._store.fail_interrupted(reason, finish)
 
     # ---------------------------------------------------------------- agents
 
-    def create_agent(self, config: agent_config_pb2.AgentConfig) -> pb.Agent:
+    async def create_agent(self, config: agent_config_pb2.AgentConfig) -> pb.Agent:
+        config = _with_input_schemas(config)
         self._check_config(config)
         agent = pb.Agent(agent_id=str(uuid.uuid4()), agent_config=config, created_at=_now())
-        self._store.put_agent(agent)
+        await self._store.put_agent(agent)
         return agent
 
     def _check_config(self, config) -> None:
@@ -72,15 +75,15 @@ class AgentService:
     def list_agents(self) -> list[pb.Agent]:
         return self._store.agents()
 
-    def delete_agent(self, agent_id: str) -> None:
-        self._store.delete_agent(agent_id)
+    async def delete_agent(self, agent_id: str) -> None:
+        await self._store.delete_agent(agent_id)
 
     # ---------------------------------------------------------------- sessions
 
-    def create_session(self, agent_id: str, name: str) -> pb.Session:
+    async def create_session(self, agent_id: str, name: str) -> pb.Session:
         self._store.agent(agent_id)
         session = pb.Session(session_id=str(uuid.uuid4()), session_name=name, started_at=_now())
-        self._store.put_session(agent_id, session)
+        await self._store.put_session(agent_id, session)
         return session
 
     def get_session(self, agent_id: str, session_id: str, turn_ids: list[str]) -> pb.Session:
@@ -89,8 +92,8 @@ class AgentService:
     def list_sessions(self, agent_id: str) -> list[pb.Session]:
         return self._store.sessions(agent_id)
 
-    def delete_session(self, agent_id: str, session_id: str) -> None:
-        self._store.delete_session(agent_id, session_id)
+    async def delete_session(self, agent_id: str, session_id: str) -> None:
+        await self._store.delete_session(agent_id, session_id)
 
     # ---------------------------------------------------------------- turns
 
@@ -112,8 +115,9 @@ class AgentService:
         plan = self._plan(agent, request.toolgroups if request.toolgroups else None,
                           request.tool_config if request.HasField("tool_config") else None)
         documents = [await self._document_text(d, f"documents[{i}]") for i, d in enumerate(request.documents)]
-        async for chunk in self._runner.start(plan, request.session_id, list(request.messages), documents):
-            yield chunk
+        async with aclosing(self._runner.start(plan, request.session_id, list(request.messages), documents)) as turn:
+            async for chunk in turn:
+                yield chunk
 
     async def resume_turn(self, request: pb.ResumeAgentTurnRequest) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
         agent = self._store.agent(request.agent_id)
@@ -128,8 +132,9 @@ class AgentService:
         if extra:
             raise InvalidArgument("tool_responses", f"unknown call ids: {', '.join(sorted(extra))}")
         plan = self._plan(agent, None, None)
-        async for chunk in self._runner.resume(plan, turn, status, list(request.tool_responses)):
-            yield chunk
+        async with aclosing(self._runner.resume(plan, turn, status, list(request.tool_responses))) as resumed:
+            async for chunk in resumed:
+                yield chunk
 
     async def run_draft_turn(self, agent_id: str, session_id: str, text: str,
                              prior_messages: list[dict]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
@@ -137,8 +142,9 @@ class AgentService:
         plan = self._plan(self._store.agent(agent_id), None, None)
         plan.prior_messages = prior_messages
         message = pb.TurnInputMessage(user=messages_pb2.UserMessage(role="user", content=c.text_content(text)))
-        async for chunk in self._runner.start(plan, session_id, [message], []):
-            yield chunk
+        async with aclosing(self._runner.start(plan, session_id, [message], [])) as turn:
+            async for chunk in turn:
+                yield chunk
 
     @property
     def registry(self):
@@ -173,8 +179,7 @@ class AgentService:
             chat.top_p = sampling.strategy.top_p.top_p or 1.0
         elif strategy == "top_k":
             chat.temperature, chat.top_k = 1.0, sampling.strategy.top_k.top_k
-        client_tools = [Tool(t.name, t.description, struct_to_dict(t.input_schema) if t.HasField("input_schema")
-                             else {"type": "object"}) for t in config.client_tools]
+        client_tools = [tool_from_def(t, f"agent_config.client_tools[{i}]") for i, t in enumerate(config.client_tools)]
         server_tools = ToolRuntime.server_tools(groups)
         return TurnPlan(agent=agent, chat=chat, server_tools=server_tools, client_tools=client_tools,
                         max_infer_iters=config.max_infer_iters if config.HasField("max_infer_iters")
@@ -196,6 +201,20 @@ class AgentService:
             return "\n".join(c.content_text(messages_pb2.ToolResponse(content={"item": i}).content)
                              for i in content.items.items)
         raise InvalidArgument(f"{field}.content", "is required")
+
+
+def _with_input_schemas(config: agent_config_pb2.AgentConfig) -> agent_config_pb2.AgentConfig:
+    """The config with client tools described by the older `parameters` list turned into
+    their input_schema (docs/decisions-2025.md), as it is stored and answered."""
+    if not any(tool.HasField("parameters") for tool in config.client_tools):
+        return config
+    converted = agent_config_pb2.AgentConfig()
+    converted.CopyFrom(config)
+    for i, tool in enumerate(converted.client_tools):
+        if tool.HasField("parameters"):
+            tool.input_schema.update(input_schema(tool, f"agent_config.client_tools[{i}]"))
+            tool.ClearField("parameters")
+    return converted
 
 
 _TOOL_CHOICES = {inference_pb2.TOOL_CHOICE_AUTO: "auto", inference_pb2.TOOL_CHOICE_REQUIRED: "required",

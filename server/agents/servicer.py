@@ -30,7 +30,8 @@ class AgentsServicer:
         self._service = service
 
     async def CreateAgent(self, request, context):
-        return pb.AgentCreateResponse(agent_id=self._service.create_agent(request.agent_config).agent_id)
+        agent = await self._service.create_agent(request.agent_config)
+        return pb.AgentCreateResponse(agent_id=agent.agent_id)
 
     async def ListAgents(self, request, context):
         return paginate(self._service.list_agents(), request, to_json)
@@ -39,30 +40,28 @@ class AgentsServicer:
         return self._service.get_agent(request.agent_id)
 
     async def DeleteAgent(self, request, context):
-        self._service.delete_agent(request.agent_id)
+        await self._service.delete_agent(request.agent_id)
         return empty_pb2.Empty()
 
     async def CreateAgentSession(self, request, context):
-        session = self._service.create_session(request.agent_id, request.session_name)
+        session = await self._service.create_session(request.agent_id, request.session_name)
         return pb.AgentSessionCreateResponse(session_id=session.session_id)
 
     async def GetAgentSession(self, request, context):
         return self._service.get_session(request.agent_id, request.session_id, list(request.turn_ids))
 
     async def DeleteAgentSession(self, request, context):
-        self._service.delete_session(request.agent_id, request.session_id)
+        await self._service.delete_session(request.agent_id, request.session_id)
         return empty_pb2.Empty()
 
     async def ListAgentSessions(self, request, context):
         return paginate(self._service.list_sessions(request.agent_id), request, to_json)
 
-    async def CreateAgentTurn(self, request, context):
-        async for chunk in self._service.create_turn(request):
-            yield chunk
+    def CreateAgentTurn(self, request, context):
+        return self._service.create_turn(request)
 
-    async def ResumeAgentTurn(self, request, context):
-        async for chunk in self._service.resume_turn(request):
-            yield chunk
+    def ResumeAgentTurn(self, request, context):
+        return self._service.resume_turn(request)
 
     async def GetAgentTurn(self, request, context):
         return self._service.get_turn(request.agent_id, request.session_id, request.turn_id)

@@ -5,9 +5,14 @@ Keys: agents `<agent>`; sessions `<agent>\\0<session>`; turns
 beside it under the same key. A turn is written again each time a step completes, so a
 running turn can be read step by step; whatever is running when the process dies is
 marked failed on the next start.
+
+Writes are fsynced LMDB transactions: they run in a worker thread, so that they never hold
+up the event loop, and each runs to its commit even if its caller is cancelled, so that a
+caller's next write (a turn's ending after its last step) can never overtake it.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Optional
@@ -15,11 +20,13 @@ from typing import Optional
 from llamastack.agents.v1alpha import agents_pb2 as pb
 
 from server.errors import NotFound
+from server.jobs.helpers import finish_anyway
 from server.storage import KeyValueStore
 
 AGENTS, SESSIONS, TURNS, TURN_STATUS = "agents", "agent_sessions", "agent_turns", "agent_turn_status"
 
-IN_PROGRESS, AWAITING_INPUT, COMPLETED, FAILED = "in_progress", "awaiting_input", "completed", "failed"
+IN_PROGRESS, AWAITING_INPUT, COMPLETED = "in_progress", "awaiting_input", "completed"
+FAILED, CANCELLED = "failed", "cancelled"  # an error ended it; its caller left
 
 
 @dataclass
@@ -41,8 +48,11 @@ class AgentStore:
 
     # ---------------------------------------------------------------- agents
 
-    def put_agent(self, agent: pb.Agent) -> None:
-        self._store.put(AGENTS, _key(agent.agent_id), agent.SerializeToString())
+    async def _write(self, work):
+        return await finish_anyway(asyncio.to_thread(self._store.write, work))
+
+    async def put_agent(self, agent: pb.Agent) -> None:
+        await self._write(lambda txn: txn.put(AGENTS, _key(agent.agent_id), agent.SerializeToString()))
 
     def agent(self, agent_id: str) -> pb.Agent:
         data = self._store.get(AGENTS, _key(agent_id))
@@ -55,7 +65,7 @@ class AgentStore:
             agents = [pb.Agent.FromString(v) for _, v in txn.scan(AGENTS)]
         return sorted(agents, key=lambda a: (a.created_at.ToNanoseconds(), a.agent_id))
 
-    def delete_agent(self, agent_id: str) -> None:
+    async def delete_agent(self, agent_id: str) -> None:
         self.agent(agent_id)
 
         def delete(txn):
@@ -64,14 +74,14 @@ class AgentStore:
             for table in (SESSIONS, TURNS, TURN_STATUS):
                 txn.delete_prefix(table, prefix)
 
-        self._store.write(delete)
+        await self._write(delete)
 
     # ---------------------------------------------------------------- sessions
 
-    def put_session(self, agent_id: str, session: pb.Session) -> None:
+    async def put_session(self, agent_id: str, session: pb.Session) -> None:
         stored = pb.Session(session_id=session.session_id, session_name=session.session_name,
-                            started_at=session.started_at)
-        self._store.put(SESSIONS, _key(agent_id, session.session_id), stored.SerializeToString())
+                            started_at=session.started_at).SerializeToString()
+        await self._write(lambda txn: txn.put(SESSIONS, _key(agent_id, session.session_id), stored))
 
     def session(self, agent_id: str, session_id: str, turn_ids: list[str] | None = None) -> pb.Session:
         self.check_session(agent_id, session_id)
@@ -89,7 +99,7 @@ class AgentStore:
             sessions = [pb.Session.FromString(v) for _, v in txn.scan(SESSIONS, _key(agent_id) + b"\0")]
         return sorted(sessions, key=lambda s: (s.started_at.ToNanoseconds(), s.session_id))
 
-    def delete_session(self, agent_id: str, session_id: str) -> None:
+    async def delete_session(self, agent_id: str, session_id: str) -> None:
         self.session(agent_id, session_id)
 
         def delete(txn):
@@ -98,20 +108,22 @@ class AgentStore:
             txn.delete_prefix(TURNS, prefix)
             txn.delete_prefix(TURN_STATUS, prefix)
 
-        self._store.write(delete)
+        await self._write(delete)
 
     # ---------------------------------------------------------------- turns
 
-    def put_turn(self, agent_id: str, turn: pb.Turn, status: TurnStatus) -> None:
+    async def put_turn(self, agent_id: str, turn: pb.Turn, status: TurnStatus) -> None:
         key = _key(agent_id, turn.session_id, turn.turn_id)
+        # Serialized now: the turn goes on changing while the worker thread writes.
+        value, status_value = turn.SerializeToString(), json.dumps(asdict(status)).encode()
 
         def write(txn):
             if txn.get(SESSIONS, _key(agent_id, turn.session_id)) is None:
                 return  # the session was deleted while the turn ran: nothing to keep
-            txn.put(TURNS, key, turn.SerializeToString())
-            txn.put(TURN_STATUS, key, json.dumps(asdict(status)).encode())
+            txn.put(TURNS, key, value)
+            txn.put(TURN_STATUS, key, status_value)
 
-        self._store.write(write)
+        await self._write(write)
 
     def check_session(self, agent_id: str, session_id: str) -> None:
         self.agent(agent_id)

@@ -8,12 +8,21 @@ the turn (turn_awaiting_input); resume adds the client's tool responses and goes
 
 Events, in order: turn_start; for each step step_start, step_progress (text deltas, or
 tool-call deltas with parse_status), step_complete; then turn_complete or
-turn_awaiting_input. The last event carries the whole Turn.
+turn_awaiting_input. The last event carries the whole Turn. A step_complete event is sent
+only once its step is stored.
+
+The Turn's output_message (which the spec requires) says in every state where the turn is
+(docs/decisions-2025.md): see `ending_message`.
+
+Every stream here that relays another closes it on the way out (contextlib.aclosing): a
+caller leaving at any event closes the whole chain at once, down to the engine's request,
+and the guard stores how the turn ended; nothing waits for the garbage collector.
 """
 from __future__ import annotations
 
 import time
 import uuid
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Optional
 
@@ -22,8 +31,10 @@ from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import messages_pb2, safety_pb2
 
 from server.agents import content as c
-from server.agents.store import AWAITING_INPUT, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
+from server.agents.store import (AWAITING_INPUT, CANCELLED, COMPLETED, FAILED, IN_PROGRESS, AgentStore,
+                                 TurnStatus)
 from server.agents.tools import ToolGroup, ToolRuntime
+from server.errors import ServiceError
 from server.inference.chat import (ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format,
                                    tool_format)
 from server.inference.service import InferenceService
@@ -70,33 +81,57 @@ class TurnRunner:
 
     # ---------------------------------------------------------------- entry points
 
-    async def start(self, plan: TurnPlan, session_id: str, messages: list[pb.TurnInputMessage],
-                    documents: list[str]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+    def start(self, plan: TurnPlan, session_id: str, messages: list[pb.TurnInputMessage],
+              documents: list[str]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
         turn = pb.Turn(turn_id=f"{time.time_ns():016x}-{uuid.uuid4().hex[:8]}", session_id=session_id,
                        input_messages=messages, started_at=_now())
-        self._save(plan, turn, TurnStatus(IN_PROGRESS))
-        yield _chunk(turn_start=pb.AgentTurnResponseTurnStartPayload(
-            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_START, turn_id=turn.turn_id))
-        async for chunk in self._guarded(plan, turn, self._run(plan, turn, documents, first=True)):
-            yield chunk
 
-    async def resume(self, plan: TurnPlan, turn: pb.Turn, status: TurnStatus,
-                     responses: list[messages_pb2.ToolResponse]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
-        async def run():
+        async def events():
+            yield _chunk(turn_start=pb.AgentTurnResponseTurnStartPayload(
+                event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_START, turn_id=turn.turn_id))
+            async with aclosing(self._run(plan, turn, documents, first=True)) as run:
+                async for chunk in run:
+                    yield chunk
+
+        return self._guarded(plan, turn, events())
+
+    def resume(self, plan: TurnPlan, turn: pb.Turn, status: TurnStatus,
+               responses: list[messages_pb2.ToolResponse]) -> AsyncIterator[pb.AgentTurnResponseStreamChunk]:
+        async def events():
             # The tool_execution step the turn waited on completes with the client's answers.
             calls = [call for step in turn.steps if step.WhichOneof("step") == "inference"
                      for call in step.inference.model_response.tool_calls if call.call_id in status.pending_calls]
             step = pb.ToolExecutionStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
                                         step_type=pb.STEP_TYPE_TOOL_EXECUTION, tool_calls=calls,
                                         tool_responses=responses)
-            for chunk in self._step_events(plan, turn, pb.Step(tool_execution=step)):
+            for chunk in await self._whole_step(plan, turn, pb.Step(tool_execution=step)):
                 yield chunk
-            async for chunk in self._run(plan, turn, [], first=False):
-                yield chunk
+            async with aclosing(self._run(plan, turn, [], first=False)) as run:
+                async for chunk in run:
+                    yield chunk
 
-        self._save(plan, turn, TurnStatus(IN_PROGRESS))
-        async for chunk in self._guarded(plan, turn, run()):
-            yield chunk
+        return self._guarded(plan, turn, events())
+
+    async def _guarded(self, plan, turn, events):
+        """The turn's events, with the turn stored as running first. Whatever ends it early
+        leaves it stored at once as failed (an error) or cancelled (its caller left: the
+        stream closed or its task cancelled, at any event), never as running."""
+        ending = TurnStatus(CANCELLED, "the caller left before the turn completed")
+        try:
+            await self._save(plan, turn, TurnStatus(IN_PROGRESS))
+            async with aclosing(events):
+                async for chunk in events:
+                    if chunk.event.payload.WhichOneof("payload") in ("turn_complete", "turn_awaiting_input"):
+                        ending = None  # stored as completed or awaiting input already
+                    yield chunk
+        except Exception as error:
+            ending = TurnStatus(FAILED, error.message if isinstance(error, ServiceError)
+                                else "an internal error (see the server log)")
+            raise
+        finally:
+            if ending is not None:
+                turn.completed_at.CopyFrom(_now())
+                await self._save(plan, turn, ending)
 
     # ---------------------------------------------------------------- the loop
 
@@ -111,66 +146,54 @@ class TurnRunner:
             for chunk in chunks:
                 yield chunk
             if blocking:
-                async for chunk in self._finish(plan, turn, blocking.user_message):
-                    yield chunk
+                yield await self._finish(plan, turn, blocking.user_message)
                 return
             if documents:
-                async for chunk in self._memory_step(plan, turn, documents):
+                for chunk in await self._memory_step(plan, turn, documents):
                     yield chunk
         done = sum(1 for step in turn.steps if step.WhichOneof("step") == "inference")
         for _ in range(max(0, plan.max_infer_iters - done)):  # the bound holds across resumes
             messages = system + history + c.turn_messages(turn)
-            async for chunk, step in self._inference_step(plan, turn, messages):
-                if chunk is not None:
-                    yield chunk
-                inference = step
+            async with aclosing(self._inference_step(plan, turn, messages)) as steps:
+                async for chunk, step in steps:
+                    if chunk is not None:
+                        yield chunk
+                    inference = step
             calls = list(inference.model_response.tool_calls)
             if not calls:
                 break
             client_calls = [call for call in calls if call.tool_name not in plan.server_tools]
             if client_calls:
-                status = TurnStatus(AWAITING_INPUT, pending_calls=[call.call_id for call in client_calls])
-                self._save(plan, turn, status)
+                await self._save(plan, turn, TurnStatus(AWAITING_INPUT,
+                                                        pending_calls=[call.call_id for call in client_calls]))
                 yield _chunk(turn_awaiting_input=pb.AgentTurnResponseTurnAwaitingInputPayload(
                     event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_AWAITING_INPUT, turn=turn))
                 return
-            async for chunk in self._tool_step(plan, turn, calls):
-                yield chunk
+            async with aclosing(self._tool_step(plan, turn, calls)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
         chunks, blocking = await self._shield_steps(plan, turn, plan.agent.agent_config.output_shields,
                                                     [{"role": "assistant", "content": self._last_answer(turn)}])
         for chunk in chunks:
             yield chunk
-        async for chunk in self._finish(plan, turn, blocking.user_message if blocking else None):
-            yield chunk
-
-    async def _guarded(self, plan, turn, events):
-        """Whatever ends the turn early (an error, the caller leaving) leaves it failed, not running."""
-        finished = False
-        try:
-            async for chunk in events:
-                finished = chunk.event.payload.WhichOneof("payload") in ("turn_complete", "turn_awaiting_input")
-                yield chunk
-        finally:
-            if not finished:
-                turn.completed_at.CopyFrom(_now())
-                self._save(plan, turn, TurnStatus(FAILED, "the turn stopped before it completed"))
+        yield await self._finish(plan, turn, blocking.user_message if blocking else None)
 
     # ---------------------------------------------------------------- steps
 
-    def _step_events(self, plan, turn, step: pb.Step):
+    async def _whole_step(self, plan, turn, step: pb.Step) -> list[pb.AgentTurnResponseStreamChunk]:
+        """The events of a step that is done as soon as it starts: step_start, step_complete."""
         kind = step.WhichOneof("step")
-        details = getattr(step, kind)
-        yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
+        start = _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=_STEP_TYPES[kind],
-            step_id=details.step_id))
-        yield self._complete(plan, turn, step)
+            step_id=getattr(step, kind).step_id))
+        return [start, await self._complete(plan, turn, step)]
 
-    def _complete(self, plan, turn, step: pb.Step) -> pb.AgentTurnResponseStreamChunk:
+    async def _complete(self, plan, turn, step: pb.Step) -> pb.AgentTurnResponseStreamChunk:
         kind = step.WhichOneof("step")
         details = getattr(step, kind)
         details.completed_at.CopyFrom(_now())
         turn.steps.append(step)
-        self._save(plan, turn, TurnStatus(IN_PROGRESS))
+        await self._save(plan, turn, TurnStatus(IN_PROGRESS))
         return _chunk(step_complete=pb.AgentTurnResponseStepCompletePayload(
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_COMPLETE, step_type=_STEP_TYPES[kind],
             step_id=details.step_id, step_details=step))
@@ -186,28 +209,29 @@ class TurnRunner:
         if not tools:
             request.tool_choice = "none"
         text, tool_mode, finish, calls = "", None, None, []
-        async for item in self._inference.chat_stream(request):
-            if not isinstance(item, ChatDelta):
-                continue
-            text += item.text
-            if tool_mode is None and text.strip():
-                tool_mode = (bool(tools) and request.tool_choice != "none"
-                             and text.lstrip().startswith(tool_format(request).opener))
-                if tool_mode:
-                    yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
-                        type="tool_call", tool_call=pb.ToolCallDeltaValue(text=""),
-                        parse_status=pb.TOOL_CALL_PARSE_STATUS_STARTED)), None
-            if item.text and tool_mode is not None:
-                if tool_mode:
-                    yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
-                        type="tool_call", tool_call=pb.ToolCallDeltaValue(text=item.text),
-                        parse_status=pb.TOOL_CALL_PARSE_STATUS_IN_PROGRESS)), None
-                else:
-                    yield self._progress(step.step_id, text=pb.TextDelta(type="text", text=item.text)), None
-            if item.finish_reason is not None:
-                finish = item.finish_reason
-                if item.tool_call is not None:
-                    calls.append(c.new_tool_call(item.tool_call.name, item.tool_call.arguments))
+        async with aclosing(self._inference.chat_stream(request)) as stream:
+            async for item in stream:
+                if not isinstance(item, ChatDelta):
+                    continue
+                text += item.text
+                if tool_mode is None and text.strip():
+                    tool_mode = (bool(tools) and request.tool_choice != "none"
+                                 and text.lstrip().startswith(tool_format(request).opener))
+                    if tool_mode:
+                        yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
+                            type="tool_call", tool_call=pb.ToolCallDeltaValue(text=""),
+                            parse_status=pb.TOOL_CALL_PARSE_STATUS_STARTED)), None
+                if item.text and tool_mode is not None:
+                    if tool_mode:
+                        yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
+                            type="tool_call", tool_call=pb.ToolCallDeltaValue(text=item.text),
+                            parse_status=pb.TOOL_CALL_PARSE_STATUS_IN_PROGRESS)), None
+                    else:
+                        yield self._progress(step.step_id, text=pb.TextDelta(type="text", text=item.text)), None
+                if item.finish_reason is not None:
+                    finish = item.finish_reason
+                    if item.tool_call is not None:
+                        calls.append(c.new_tool_call(item.tool_call.name, item.tool_call.arguments))
         if tool_mode:
             parsed = calls[0] if calls else None
             yield self._progress(step.step_id, tool_call=pb.ToolCallDelta(
@@ -221,7 +245,7 @@ class TurnRunner:
             stop_reason=stop.get(finish, messages_pb2.STOP_REASON_END_OF_TURN), tool_calls=calls))
         if calls:
             step.model_response.stop_reason = messages_pb2.STOP_REASON_END_OF_MESSAGE
-        yield self._complete(plan, turn, pb.Step(inference=step)), step
+        yield await self._complete(plan, turn, pb.Step(inference=step)), step
 
     @staticmethod
     def _progress(step_id: str, **delta) -> pb.AgentTurnResponseStreamChunk:
@@ -241,9 +265,9 @@ class TurnRunner:
             response = step.tool_responses.add(call_id=call.call_id, tool_name=call.tool_name,
                                                content=c.text_content(outcome.content))
             response.metadata.update({**outcome.metadata, "error": outcome.error})
-        yield self._complete(plan, turn, pb.Step(tool_execution=step))
+        yield await self._complete(plan, turn, pb.Step(tool_execution=step))
 
-    async def _memory_step(self, plan, turn, documents: list[str]):
+    async def _memory_step(self, plan, turn, documents: list[str]) -> list[pb.AgentTurnResponseStreamChunk]:
         step = pb.MemoryRetrievalStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
                                       step_type=pb.STEP_TYPE_MEMORY_RETRIEVAL, vector_db_ids="",
                                       inserted_context=c.text_content("\n\n".join(documents)))
@@ -252,8 +276,7 @@ class TurnRunner:
             if message.WhichOneof("message") == "user":
                 message.user.context.CopyFrom(c.text_content("\n\n".join(documents)))
                 break
-        for chunk in self._step_events(plan, turn, pb.Step(memory_retrieval=step)):
-            yield chunk
+        return await self._whole_step(plan, turn, pb.Step(memory_retrieval=step))
 
     async def _shield_steps(self, plan, turn, shield_ids, messages) -> tuple[list, Optional[object]]:
         """Run the shields, one shield_call step each: (the steps' events, the first
@@ -269,7 +292,7 @@ class TurnRunner:
                 step.violation.metadata.update(violation.metadata)
                 if violation.level == "error" and blocking is None:
                     blocking = violation
-            chunks.extend(self._step_events(plan, turn, pb.Step(shield_call=step)))
+            chunks.extend(await self._whole_step(plan, turn, pb.Step(shield_call=step)))
         return chunks, blocking
 
     # ---------------------------------------------------------------- ending
@@ -281,23 +304,51 @@ class TurnRunner:
                 return c.content_text(step.inference.model_response.content)
         return ""
 
-    async def _finish(self, plan, turn, replacement: Optional[str]):
-        output = messages_pb2.CompletionMessage(role="assistant", stop_reason=messages_pb2.STOP_REASON_END_OF_TURN)
-        last = next((s.inference.model_response for s in reversed(turn.steps)
-                     if s.WhichOneof("step") == "inference"), None)
+    async def _finish(self, plan, turn, replacement: Optional[str]) -> pb.AgentTurnResponseStreamChunk:
+        output = messages_pb2.CompletionMessage(role="assistant", content=c.text_content(""),
+                                                stop_reason=messages_pb2.STOP_REASON_END_OF_TURN)
+        last = _last_model_response(turn)
         if last is not None:
             output.CopyFrom(last)
         if replacement is not None:  # a shield blocked the turn: its message is the answer
             output.content.CopyFrom(c.text_content(replacement))
             del output.tool_calls[:]
+        if output.tool_calls:
+            # max_infer_iters ended the turn on calls already answered: end_of_turn tells a
+            # client not to take them as calls of its own to answer (as the reference server did).
+            output.stop_reason = messages_pb2.STOP_REASON_END_OF_TURN
         turn.output_message.CopyFrom(output)
         turn.completed_at.CopyFrom(_now())
-        self._save(plan, turn, TurnStatus(COMPLETED))
-        yield _chunk(turn_complete=pb.AgentTurnResponseTurnCompletePayload(
+        await self._save(plan, turn, TurnStatus(COMPLETED))
+        return _chunk(turn_complete=pb.AgentTurnResponseTurnCompletePayload(
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_COMPLETE, turn=turn))
 
-    def _save(self, plan, turn, status: TurnStatus) -> None:
-        self._store.put_turn(plan.agent.agent_id, turn, status)
+    async def _save(self, plan, turn, status: TurnStatus) -> None:
+        if status.status != COMPLETED:  # a completed turn's output is its answer, set by _finish
+            turn.output_message.CopyFrom(ending_message(turn, status))
+        await self._store.put_turn(plan.agent.agent_id, turn, status)
+
+
+def _last_model_response(turn: pb.Turn) -> Optional[messages_pb2.CompletionMessage]:
+    return next((s.inference.model_response for s in reversed(turn.steps) if s.WhichOneof("step") == "inference"),
+                None)
+
+
+def ending_message(turn: pb.Turn, status: TurnStatus) -> messages_pb2.CompletionMessage:
+    """The output_message of a turn that is not completed: the spec's Turn requires one and
+    has no status field, so the message says where the turn is (docs/decisions-2025.md).
+    stop_reason end_of_message: not over (running, or waiting for the client's tool answers:
+    then the message is the model's, with its tool calls); end_of_turn: over, and the text
+    says how it ended."""
+    if status.status == AWAITING_INPUT:
+        return _last_model_response(turn)
+    message = messages_pb2.CompletionMessage(role="assistant", stop_reason=messages_pb2.STOP_REASON_END_OF_TURN)
+    if status.status == IN_PROGRESS:
+        message.stop_reason = messages_pb2.STOP_REASON_END_OF_MESSAGE
+        message.content.CopyFrom(c.text_content(""))
+    else:
+        message.content.CopyFrom(c.text_content(f"[turn {status.status}: {status.error}]"))
+    return message
 
 
 def constraint_of(config) -> Optional[Constraint]:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from google.protobuf import json_format
+from llamastack_grpc import integral_numbers, struct_to_dict
+
 from server.errors import InvalidArgument
 from server.inference import tool_formats
 from server.inference.engines.base import Constraint
@@ -120,8 +123,6 @@ def encode_continuation(tokenizer, text: str) -> list[int]:
 
 def constraint_from_response_format(fmt, field: str) -> Optional[Constraint]:
     """The decoding constraint of a 2025 ResponseFormat message (json_schema or grammar)."""
-    from llamastack_grpc import struct_to_dict
-
     kind = fmt.WhichOneof("format")
     if kind is None:
         return None
@@ -131,3 +132,46 @@ def constraint_from_response_format(fmt, field: str) -> Optional[Constraint]:
     if not isinstance(grammar, str) or not grammar.strip():
         raise InvalidArgument(f"{field}.bnf.grammar", "must hold the grammar (EBNF) as a string")
     return Constraint(grammar=grammar)
+
+
+def tool_from_def(tool, field: str) -> Tool:
+    """A 2025 ToolDef message as the chat offers it."""
+    return Tool(tool.name, tool.description, input_schema(tool, field))
+
+
+def input_schema(tool, field: str) -> dict:
+    """A ToolDef's JSON schema of its inputs: its input_schema, or the schema that the older
+    `parameters` list stands for (a compatibility extension, docs/decisions-2025.md)."""
+    if not tool.HasField("parameters"):
+        return struct_to_dict(tool.input_schema) if tool.HasField("input_schema") else {"type": "object"}
+    if tool.HasField("input_schema"):
+        raise InvalidArgument(f"{field}.parameters", "give input_schema or parameters, not both")
+    properties, required = {}, []
+    for i, parameter in enumerate(tool.parameters.items):
+        path = f"{field}.parameters[{i}]"
+        if parameter.name in properties:
+            raise InvalidArgument(f"{path}.name", f"{parameter.name!r} is listed twice")
+        json_type = _PARAMETER_TYPES.get(parameter.parameter_type)
+        if json_type is None:
+            raise InvalidArgument(f"{path}.parameter_type", f"unknown type {parameter.parameter_type!r}; known: "
+                                  + ", ".join(_PARAMETER_TYPES))
+        schema = {"type": json_type}
+        if parameter.HasField("title"):
+            schema["title"] = parameter.title
+        if parameter.HasField("description"):
+            schema["description"] = parameter.description
+        if parameter.HasField("items"):
+            schema["items"] = struct_to_dict(parameter.items)
+        if parameter.HasField("default") and parameter.default.WhichOneof("kind") not in (None, "null_value"):
+            schema["default"] = integral_numbers(json_format.MessageToDict(parameter.default))
+        properties[parameter.name] = schema
+        if not parameter.HasField("required") or parameter.required:
+            required.append(parameter.name)
+    return {"type": "object", "properties": properties, "required": required}
+
+
+# A ToolParameter's type: JSON Schema's name, or the Python name the SDK of that time wrote
+# (its client_tool decorator used the annotation's __name__).
+_PARAMETER_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "list": "array",
+                    "dict": "object", "string": "string", "integer": "integer", "number": "number",
+                    "boolean": "boolean", "array": "array", "object": "object", "null": "null"}

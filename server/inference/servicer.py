@@ -3,6 +3,7 @@ scoring, and the 2025 rerank. They translate protos to the service's plain types
 from __future__ import annotations
 
 import uuid
+from contextlib import aclosing
 
 from llamastack.common.v0 import common_pb2 as v0
 from llamastack.inference.v0 import inference_pb2 as chat_pb2
@@ -12,7 +13,7 @@ from llamastack_grpc import struct_to_dict
 
 from server.errors import InvalidArgument
 from server.inference import tool_formats
-from server.inference.chat import ChatDelta, ChatRequest, ChatResult, Tool, constraint_from_response_format
+from server.inference.chat import ChatDelta, ChatRequest, ChatResult, constraint_from_response_format, tool_from_def
 from server.inference.service import InferenceService
 
 _FINISH = {"stop": v0.FINISH_REASON_STOP, "length": v0.FINISH_REASON_MAX_LENGTH}
@@ -45,9 +46,7 @@ def _assistant(output: v0.ModelOutputMessage) -> dict:
 
 def chat_request(service: InferenceService, request: chat_pb2.ChatCompletionRequest) -> ChatRequest:
     options = request.options
-    tools = [Tool(name=t.name, description=t.description,
-                  parameters=struct_to_dict(t.input_schema) if t.HasField("input_schema") else {"type": "object"})
-             for t in request.tools]
+    tools = [tool_from_def(t, f"tools[{i}]") for i, t in enumerate(request.tools)]
     return ChatRequest(
         model_id=request.model if request.HasField("model") else service.default_llm(),
         messages=_messages(request.messages, "messages"),
@@ -97,13 +96,16 @@ class ChatServicer:
     async def StreamChatCompletion(self, request, context):
         chat = chat_request(self._service, request)
         response_id = f"chatcmpl-{uuid.uuid4().hex}"
-        async for item in self._service.chat_stream(chat):
-            if isinstance(item, ChatDelta):
-                yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id, candidates=[
-                    _output(response_id, item.candidate, item.text, [item.token_id],
-                            [item.logprob] if item.logprob is not None else [], item.finish_reason, item.tool_call)])
-            else:
-                yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id, usage=_usage(item))
+        async with aclosing(self._service.chat_stream(chat)) as stream:  # closed at once when the caller leaves
+            async for item in stream:
+                if isinstance(item, ChatDelta):
+                    yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id, candidates=[
+                        _output(response_id, item.candidate, item.text, [item.token_id],
+                                [item.logprob] if item.logprob is not None else [], item.finish_reason,
+                                item.tool_call)])
+                else:
+                    yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id,
+                                                          usage=_usage(item))
 
 
 def _rerank_text(value, field: str) -> str:

@@ -121,20 +121,46 @@ class ResponseFormat(_message.Message):
     def __init__(self, json_schema: _Optional[_Union[JsonSchemaResponseFormat, _Mapping]] = ..., grammar: _Optional[_Union[GrammarResponseFormat, _Mapping]] = ...) -> None: ...
 
 class ToolDef(_message.Message):
-    __slots__ = ("toolgroup_id", "name", "description", "input_schema", "output_schema", "metadata")
+    __slots__ = ("toolgroup_id", "name", "description", "input_schema", "output_schema", "metadata", "parameters")
     TOOLGROUP_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     INPUT_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     toolgroup_id: str
     name: str
     description: str
     input_schema: _struct_pb2.Struct
     output_schema: _struct_pb2.Struct
     metadata: _struct_pb2.Struct
-    def __init__(self, toolgroup_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., input_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., output_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    parameters: ToolParameterList
+    def __init__(self, toolgroup_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., input_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., output_schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., parameters: _Optional[_Union[ToolParameterList, _Mapping]] = ...) -> None: ...
+
+class ToolParameterList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ToolParameter]
+    def __init__(self, items: _Optional[_Iterable[_Union[ToolParameter, _Mapping]]] = ...) -> None: ...
+
+class ToolParameter(_message.Message):
+    __slots__ = ("name", "parameter_type", "description", "required", "default", "items", "title")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    parameter_type: str
+    description: str
+    required: bool
+    default: _struct_pb2.Value
+    items: _struct_pb2.Struct
+    title: str
+    def __init__(self, name: _Optional[str] = ..., parameter_type: _Optional[str] = ..., description: _Optional[str] = ..., required: _Optional[bool] = ..., default: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., items: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., title: _Optional[str] = ...) -> None: ...
 
 class ToolConfig(_message.Message):
     __slots__ = ("tool_choice", "tool_prompt_format", "system_message_behavior")
