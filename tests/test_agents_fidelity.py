@@ -11,25 +11,25 @@ import threading
 
 import grpc
 import pytest
-import test_agents
 import yaml
-from _spec import SPEC_2025
-from _wait import wait_until
-from conftest import RunningServer, make_config
 from google.protobuf import timestamp_pb2
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+import test_agents
+from _spec import SPEC_2025
+from _wait import wait_until
+from conftest import RunningServer, make_config
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.agents.v1alpha import agents_pb2_grpc
 from llamastack.common.v1 import agent_config_pb2, messages_pb2
 from llamastack_grpc.jsonmap import from_json, to_json
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
-from test_agents import CLOCK, GREEDY, Grpc, Rest, kinds, payloads
-
 from server.agents.store import IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.turns import ending_message
 from server.storage import LmdbStore
+from test_agents import CLOCK, GREEDY, Grpc, Rest, kinds, payloads
 
 # The agents tests' fixtures: the server with the tiny models, both protocols, a scripted model.
 agents_server, api, scripted = test_agents.agents_server, test_agents.api, test_agents.scripted

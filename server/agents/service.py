@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
-from typing import AsyncIterator
 
 from google.protobuf import timestamp_pb2
+
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import agent_config_pb2, inference_pb2, messages_pb2
 from llamastack_grpc import struct_to_dict
-
 from server.agents import content as c
 from server.agents.store import AWAITING_INPUT, FAILED, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime, builtin_group

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from llamastack.agents.v1alpha import agents_pb2 as pb
-
 from server.errors import NotFound
 from server.jobs.helpers import finish_anyway
 from server.storage import KeyValueStore

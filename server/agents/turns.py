@@ -22,21 +22,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Optional
+from typing import Optional
 
 from google.protobuf import timestamp_pb2
+
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import messages_pb2, safety_pb2
-
 from server.agents import content as c
-from server.agents.store import (AWAITING_INPUT, CANCELLED, COMPLETED, FAILED, IN_PROGRESS, AgentStore,
-                                 TurnStatus)
+from server.agents.store import AWAITING_INPUT, CANCELLED, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime
 from server.errors import ServiceError
-from server.inference.chat import (ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format,
-                                   tool_format)
+from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format, tool_format
 from server.inference.service import InferenceService
 
 DEFAULT_MAX_INFER_ITERS = 10

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from google.protobuf import json_format
-from llamastack_grpc import integral_numbers, struct_to_dict
 
+from llamastack_grpc import integral_numbers, struct_to_dict
 from server.errors import InvalidArgument
 from server.inference import tool_formats
 from server.inference.engines.base import Constraint

@@ -10,7 +10,6 @@ from llamastack.inference.v0 import inference_pb2 as chat_pb2
 from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2
 from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
 from llamastack_grpc import struct_to_dict
-
 from server.errors import InvalidArgument
 from server.inference import tool_formats
 from server.inference.chat import ChatDelta, ChatRequest, ChatResult, constraint_from_response_format, tool_from_def
