@@ -9,7 +9,6 @@ import asyncio
 import json
 import threading
 
-import grpc
 import pytest
 import yaml
 from google.protobuf import timestamp_pb2
@@ -19,17 +18,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 import test_agents
+from _client import ApiError, Client
 from _spec import SPEC_2025
 from _wait import wait_until
 from conftest import RunningServer, make_config
 from llamastack.agents.v1alpha import agents_pb2 as pb
-from llamastack.agents.v1alpha import agents_pb2_grpc
 from llamastack.common.v1 import agent_config_pb2, messages_pb2
-from llamastack_grpc.jsonmap import from_json, to_json
+from llamastack_grpc.jsonmap import JsonMappingError, from_json, to_json
 from server.agents.store import IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.turns import ending_message
 from server.storage import LmdbStore
-from test_agents import CLOCK, GREEDY, Grpc, Rest, kinds, payloads
+from test_agents import AGENTS, CLOCK, GREEDY, AgentsApi, kinds, payloads
 
 # The agents tests' fixtures: the server with the tiny models, both protocols, a scripted model.
 agents_server, api, scripted = test_agents.agents_server, test_agents.api, test_agents.scripted
@@ -71,31 +70,14 @@ def all_conform(events: list[dict]) -> list[dict]:
     return events
 
 
-# RPC: its request type, its REST path and the spec's schema of its answer.
-READS = {
-    "GetAgent": (pb.GetAgentRequest, "/v1alpha/agents/{agent_id}", "Agent"),
-    "ListAgents": (pb.ListAgentsRequest, "/v1alpha/agents", "PaginatedResponse"),
-    "GetAgentSession": (pb.GetAgentSessionRequest, "/v1alpha/agents/{agent_id}/session/{session_id}", "Session"),
-    "ListAgentSessions": (pb.ListAgentSessionsRequest, "/v1alpha/agents/{agent_id}/sessions", "PaginatedResponse"),
-    "GetAgentTurn": (pb.GetAgentTurnRequest, "/v1alpha/agents/{agent_id}/session/{session_id}/turn/{turn_id}",
-                     "Turn"),
-    "GetAgentStep": (pb.GetAgentStepRequest,
-                     "/v1alpha/agents/{agent_id}/session/{session_id}/turn/{turn_id}/step/{step_id}",
-                     "AgentStepResponse"),
-}
+# The reads, and the spec's schema of each answer.
+READS = {"GetAgent": "Agent", "ListAgents": "PaginatedResponse", "GetAgentSession": "Session",
+         "ListAgentSessions": "PaginatedResponse", "GetAgentTurn": "Turn", "GetAgentStep": "AgentStepResponse"}
 
 
 def read(server, protocol: str, rpc: str, **ids) -> dict:
     """A read over that protocol, checked against the spec's schema of the answer."""
-    request_type, path, schema = READS[rpc]
-    if protocol == "rest":
-        response = server.http.get(path.format(**ids))
-        assert response.status_code == 200, response.text
-        body = response.json()
-    else:
-        stub = agents_pb2_grpc.AgentsServiceStub(server.channel)
-        body = to_json(getattr(stub, rpc)(request_type(**ids), timeout=30))
-    return conforms(body, schema)
+    return conforms(Client(server, protocol).call(AGENTS + rpc, ids, timeout=30), READS[rpc])
 
 
 def read_turn(server, protocol: str, agent: str, session: str, turn_id: str) -> dict:
@@ -106,9 +88,10 @@ def read_turn(server, protocol: str, agent: str, session: str, turn_id: str) -> 
     return turn
 
 
-def turn_request(agent: str, session: str, text: str) -> pb.CreateAgentTurnRequest:
-    return from_json({"agent_id": agent, "session_id": session, "messages": [{"role": "user", "content": text}]},
-                     pb.CreateAgentTurnRequest)
+def turn_events(api: AgentsApi, agent: str, session: str, text: str):
+    """A turn's stream read as it comes (leaving the block early cancels or hangs up)."""
+    return api.client.events(AGENTS + "CreateAgentTurn", {
+        "agent_id": agent, "session_id": session, "messages": [{"role": "user", "content": text}]})
 
 
 def ended(turn: dict, how: str) -> bool:
@@ -156,7 +139,7 @@ def test_a_client_tool_turn_conforms_at_every_event_and_read(api, agents_server)
 
 def test_non_streamed_answers_are_the_turn_in_each_state(agents_server):
     """stream=false is answered by the gateway (over gRPC the call always streams)."""
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent(client_tools=[CLOCK], max_infer_iters=1, sampling_params={**GREEDY, "max_tokens": 60})
     session = rest.create_session(agent)
     path = f"/v1alpha/agents/{agent}/session/{session}/turn"
@@ -176,45 +159,36 @@ def test_non_streamed_answers_are_the_turn_in_each_state(agents_server):
 
 @pytest.mark.parametrize("protocol", ["grpc", "rest"])
 def test_a_running_turn_reads_back_conforming(agents_server, protocol):
-    grpc_api = Grpc(agents_server)
+    grpc_api = AgentsApi(agents_server, "grpc")
     agent = grpc_api.create_agent(sampling_params=LONG)
     session = grpc_api.create_session(agent)
-    call = grpc_api.stub.CreateAgentTurn(turn_request(agent, session, "go on"), timeout=120)
-    stream = iter(call)
-    events = [to_json(next(stream)) for _ in range(4)]  # turn_start, step_start, step_progress...
-    all_conform(events)
-    turn_id = payloads(events)[0]["turn_id"]
-    running = read_turn(agents_server, protocol, agent, session, turn_id)
-    assert "completed_at" not in running
-    message = running["output_message"]
-    assert (message["content"], message["stop_reason"], message["tool_calls"]) == ("", "end_of_message", [])
-    call.cancel()
+    with turn_events(grpc_api, agent, session, "go on") as stream:
+        events = all_conform([next(stream) for _ in range(4)])  # turn_start, step_start, step_progress...
+        turn_id = payloads(events)[0]["turn_id"]
+        running = read_turn(agents_server, protocol, agent, session, turn_id)
+        assert "completed_at" not in running
+        message = running["output_message"]
+        assert (message["content"], message["stop_reason"], message["tool_calls"]) == ("", "end_of_message", [])
     wait_until(lambda: ended(read(agents_server, protocol, "GetAgentTurn", agent_id=agent, session_id=session,
                                   turn_id=turn_id), "cancelled"))
     read_turn(agents_server, protocol, agent, session, turn_id)
 
 
-def failing_turn(api, server, agent: str, session: str) -> list[dict]:
+def failing_turn(api, agent: str, session: str) -> list[dict]:
     """The events of a turn whose model breaks mid-answer, before the stream's error."""
-    if api.name == "grpc":
-        events = []
-        with pytest.raises(grpc.RpcError):
-            for chunk in api.stub.CreateAgentTurn(turn_request(agent, session, "x"), timeout=60):
-                events.append(to_json(chunk))
-        return events
-    path = f"/v1alpha/agents/{agent}/session/{session}/turn"
-    with server.http.stream("POST", path, json={"messages": [{"role": "user", "content": "x"}],
-                                                "stream": True}) as response:
-        frames = [line for line in response.iter_lines() if line]
-    assert frames[-2] == "event: error"
-    return [json.loads(frame[6:]) for frame in frames[:-2] if frame.startswith("data: ")]
+    events = []
+    with pytest.raises(ApiError) as caught, turn_events(api, agent, session, "x") as stream:
+        for event in stream:
+            events.append(event)
+    assert caught.value.code == "INTERNAL"
+    return events
 
 
 def test_a_failed_turn_conforms_and_says_it_failed(api, agents_server, scripted):
     scripted("some words before it breaks FAIL")
     agent = api.create_agent(model="scripted")
     session = api.create_session(agent)
-    events = all_conform(failing_turn(api, agents_server, agent, session))
+    events = all_conform(failing_turn(api, agent, session))
     turn = read_turn(agents_server, api.name, agent, session, payloads(events)[0]["turn_id"])
     assert ended(turn, "failed"), turn["output_message"]
 
@@ -262,12 +236,14 @@ def test_a_turn_interrupted_by_a_restart_reads_back_conforming(tmp_path):
 def test_closing_the_turn_stream_right_after_turn_start_stores_it_cancelled_at_once(agents_server):
     """The service's stream closed at its first event, as a caller going away closes it:
     when aclose() returns the turn is stored cancelled, with no garbage collection involved."""
-    rest = Rest(agents_server)
+    rest = AgentsApi(agents_server, "rest")
     agent = rest.create_agent(sampling_params=LONG)
     session = rest.create_session(agent)
+    request = from_json({"agent_id": agent, "session_id": session, "messages": [{"role": "user", "content": "go"}]},
+                        pb.CreateAgentTurnRequest)
 
     async def leave_after_turn_start():
-        stream = agents_server.app.agents.create_turn(turn_request(agent, session, "go on"))
+        stream = agents_server.app.agents.create_turn(request)
         first = await anext(stream)
         await stream.aclose()
         return first
@@ -281,16 +257,8 @@ def test_a_caller_leaving_after_turn_start_leaves_a_terminal_turn_within_a_secon
     engine = agents_server.app.models.loaded["tiny-llama"]
     agent = api.create_agent(sampling_params=LONG)
     session = api.create_session(agent)
-    if api.name == "grpc":
-        call = api.stub.CreateAgentTurn(turn_request(agent, session, "go on"), timeout=120)
-        turn_id = to_json(next(iter(call)))["event"]["payload"]["turn_id"]
-        call.cancel()
-    else:
-        path = f"/v1alpha/agents/{agent}/session/{session}/turn"
-        with agents_server.http.stream("POST", path, json={"messages": [{"role": "user", "content": "go on"}],
-                                                           "stream": True}) as response:
-            first = next(line for line in response.iter_lines() if line.startswith("data: "))
-        turn_id = json.loads(first[6:])["event"]["payload"]["turn_id"]  # leaving the block hung up
+    with turn_events(api, agent, session, "go on") as stream:  # leaving it cancels the call, or hangs up
+        turn_id = next(stream)["event"]["payload"]["turn_id"]
     wait_until(lambda: ended(read(agents_server, api.name, "GetAgentTurn", agent_id=agent, session_id=session,
                                   turn_id=turn_id), "cancelled"), timeout=1.0, message="the turn stored cancelled")
     wait_until(lambda: engine.active_requests == 0, message="the engine dropped the turn's request")
@@ -318,20 +286,19 @@ class _GatedLock:
 
 
 def test_a_turn_waiting_on_a_store_write_holds_up_no_other_call(agents_server):
-    grpc_api = Grpc(agents_server)
+    grpc_api = AgentsApi(agents_server, "grpc")
     agent = grpc_api.create_agent()
     session = grpc_api.create_session(agent)
     store = agents_server.app.store
     gated = store._write_lock = _GatedLock(store._write_lock)
     received = []
     try:
-        call = grpc_api.stub.CreateAgentTurn(turn_request(agent, session, "hi"), timeout=120)
-        reader = threading.Thread(target=lambda: received.extend(to_json(chunk) for chunk in call), daemon=True)
+        reader = threading.Thread(target=lambda: received.extend(grpc_api.turn(agent, session, "hi")), daemon=True)
         reader.start()
         assert gated.reached.wait(30), "the turn's first write never reached the store"
-        # That write waits in a worker thread: the event loop goes on answering.
-        assert grpc_api.stub.GetAgent(pb.GetAgentRequest(agent_id=agent), timeout=10).agent_id == agent
-        assert agents_server.http.get(f"/v1alpha/agents/{agent}/sessions", timeout=10).status_code == 200
+        # That write waits in a worker thread: the event loop goes on answering, over both protocols.
+        assert read(agents_server, "grpc", "GetAgent", agent_id=agent)["agent_id"] == agent
+        assert read(agents_server, "rest", "ListAgentSessions", agent_id=agent)["data"]
         assert received == []  # nothing is sent before it is stored: turn_start follows the first write
     finally:
         gated.gate.set()
@@ -385,21 +352,13 @@ def test_a_parameters_style_client_tool_runs_a_whole_client_tool_turn(api, agent
 def test_a_client_tool_the_server_cannot_read_is_refused_naming_the_field(agents_server, protocol, tool, field,
                                                                           words):
     config = {"model": "tiny-llama", "instructions": "x", "client_tools": [tool]}
-    if protocol == "rest":
-        response = agents_server.http.post("/v1alpha/agents", json={"agent_config": config})
-        assert response.status_code == 400 and response.json()["detail"].startswith(field), response.text
-        assert words in response.json()["detail"]
-        return
-    stub = agents_pb2_grpc.AgentsServiceStub(agents_server.channel)
-    try:
-        request = from_json({"agent_config": config}, pb.CreateAgentRequest)
-    except ValueError as error:  # a field no message has is refused by the mapping already
-        assert str(error).startswith(field) and words in str(error)
-        return
-    with pytest.raises(grpc.RpcError) as caught:
-        stub.CreateAgent(request, timeout=30)
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert caught.value.details().startswith(field) and words in caught.value.details()
+    with pytest.raises((ApiError, JsonMappingError)) as caught:  # over gRPC jsonmap may refuse it before any call
+        Client(agents_server, protocol).call(AGENTS + "CreateAgent", {"agent_config": config})
+    error = caught.value
+    if isinstance(error, ApiError):
+        assert error.code == "INVALID_ARGUMENT" and error.message.startswith(field) and error.names(field)
+        assert protocol == "grpc" or error.http_status == 400
+    assert words in str(error) and field in str(error)
 
 
 def test_the_draft_chat_takes_parameters_style_tools_too(agents_server):
