@@ -23,6 +23,9 @@ from server.agents.tools import ToolRuntime
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
 from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
+from server.eval.benchmarks import BenchmarkRegistry
+from server.eval.service import EvalService
+from server.eval.servicer import EvalServicer
 from server.health import HealthTracker
 from server.inference.models import ModelRegistry, ModelSpec, default_specs
 from server.inference.service import InferenceService
@@ -60,6 +63,8 @@ class App:
                             config.web_search_api_key)
         self.agents = AgentService(AgentStore(self.store), inference, tools,
                                    build_shields(config.shields, inference), config.file_roots)
+        self.eval = EvalService(self.store, BenchmarkRegistry(self.store, datasets), inference, self.agents,
+                                judge_max_tokens=config.eval_judge_max_tokens)
         servicers = {
             "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),
             "llamastack.datasetio.v1beta.DatasetIOService": DatasetIOServicer(datasets),
@@ -71,6 +76,7 @@ class App:
             "llamastack.agents.v1alpha.AgentsService": AgentsServicer(self.agents),
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
                                                                       self.vector_stores),
+            "llamastack.eval.v1alpha.EvalService": EvalServicer(self.eval),
         }
         implemented = set(servicers) | {"llamastack.inspect.v1.InspectService"}
         self.health = health.aio.HealthServicer()

@@ -44,6 +44,8 @@ class ServerConfig:
     # Web search for agents (builtin::websearch): provider "brave" or "tavily" and its key.
     web_search_provider: str = ""
     web_search_api_key: str = ""
+    # Most tokens an llm-as-judge scoring function lets its judge answer with.
+    eval_judge_max_tokens: int = 256
 
     # TLS / mTLS, API keys and the calls exempt from them (docs/security.md).
     security: SecuritySettings = field(default_factory=SecuritySettings)
@@ -55,6 +57,8 @@ class ServerConfig:
     def __post_init__(self):
         self.security = SecuritySettings.from_setting(self.security)
         self.transport = TransportSettings.from_setting(self.transport)
+        if self.eval_judge_max_tokens < 1:
+            raise ValueError(f"eval_judge_max_tokens must be at least 1, got {self.eval_judge_max_tokens}")
         self.data_dir = Path(self.data_dir).expanduser()
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
         if not 0 < self.background_share <= 1:

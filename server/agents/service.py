@@ -20,7 +20,7 @@ from server.agents.turns import DEFAULT_MAX_INFER_ITERS, TurnPlan, TurnRunner, c
 from server.documents import load_inline, load_uri
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference import tool_formats
-from server.inference.chat import ChatRequest, input_schema, tool_from_def
+from server.inference.chat import ChatRequest, input_schema, sampling_settings, tool_from_def
 from server.inference.service import InferenceService
 
 
@@ -166,19 +166,8 @@ class AgentService:
         config = agent.agent_config
         groups = self._groups(toolgroups if toolgroups is not None else config.toolgroups, "toolgroups")
         tool_config = tool_config or config.tool_config
-        sampling = config.sampling_params
-        strategy = sampling.strategy.WhichOneof("strategy")
-        chat = ChatRequest(model_id=config.model, messages=[],
-                           max_tokens=sampling.max_tokens if sampling.HasField("max_tokens") else 256,
-                           repetition_penalty=sampling.repetition_penalty
-                           if sampling.HasField("repetition_penalty") else 1.0,
-                           stop=list(sampling.stop), response_format=constraint_of(config),
-                           **_tool_settings(tool_config, config))
-        if strategy == "top_p":
-            chat.temperature = sampling.strategy.top_p.temperature or 1.0
-            chat.top_p = sampling.strategy.top_p.top_p or 1.0
-        elif strategy == "top_k":
-            chat.temperature, chat.top_k = 1.0, sampling.strategy.top_k.top_k
+        chat = ChatRequest(model_id=config.model, messages=[], response_format=constraint_of(config),
+                           **sampling_settings(config.sampling_params), **_tool_settings(tool_config, config))
         client_tools = [tool_from_def(t, f"agent_config.client_tools[{i}]") for i, t in enumerate(config.client_tools)]
         server_tools = ToolRuntime.server_tools(groups)
         return TurnPlan(agent=agent, chat=chat, server_tools=server_tools, client_tools=client_tools,

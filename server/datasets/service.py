@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import struct as _struct
-import unicodedata
 import uuid
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -25,6 +24,7 @@ from llamastack.common.v1 import common_pb2
 from llamastack.datasets.v1beta import datasets_pb2
 from server.datasets.sources import load_uri_rows
 from server.errors import AlreadyExists, InvalidArgument, NotFound
+from server.ids import check_id
 from server.storage import KeyValueStore, Transaction
 
 DATASETS_TABLE = "datasets"
@@ -49,18 +49,6 @@ def _row_key(dataset_id: str, index: int) -> bytes:
 
 def _not_found(dataset_id: str) -> NotFound:
     return NotFound(f"Dataset '{dataset_id}' not found")
-
-
-def _validate_dataset_id(dataset_id: str) -> None:
-    if not dataset_id:
-        raise InvalidArgument("dataset_id", "must not be empty")
-    if len(dataset_id) > MAX_ID_LENGTH:
-        raise InvalidArgument("dataset_id", f"must be at most {MAX_ID_LENGTH} characters, got {len(dataset_id)}")
-    if "/" in dataset_id:
-        raise InvalidArgument("dataset_id", "must not contain '/'")
-    for ch in dataset_id:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise InvalidArgument("dataset_id", f"must not contain control characters (found U+{ord(ch):04X})")
 
 
 def _structs_from_dicts(rows: Iterable[dict]) -> list[bytes]:
@@ -88,7 +76,7 @@ class DatasetService:
         if not req.HasField("source") or req.source.WhichOneof("source") is None:
             raise InvalidArgument("source", "is required: give a 'uri' or a 'rows' data source")
         if req.HasField("dataset_id"):
-            _validate_dataset_id(req.dataset_id)
+            check_id(req.dataset_id, "dataset_id", MAX_ID_LENGTH, path_segment=True)
             dataset_id = req.dataset_id
         else:
             dataset_id = f"dataset-{uuid.uuid4().hex}"

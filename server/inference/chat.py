@@ -77,6 +77,24 @@ class ChatResult:
     completion_tokens: int
 
 
+DEFAULT_MAX_TOKENS = 256
+
+
+def sampling_settings(params) -> dict:
+    """ChatRequest settings from a 2025 SamplingParams: greedy (temperature 0), top_p or
+    top_k; max_tokens 256 and repetition_penalty 1 when absent."""
+    settings = {"max_tokens": params.max_tokens if params.HasField("max_tokens") else DEFAULT_MAX_TOKENS,
+                "repetition_penalty": params.repetition_penalty if params.HasField("repetition_penalty") else 1.0,
+                "stop": list(params.stop)}
+    strategy = params.strategy.WhichOneof("strategy")
+    if strategy == "top_p":
+        settings.update(temperature=params.strategy.top_p.temperature or 1.0,
+                        top_p=params.strategy.top_p.top_p or 1.0)
+    elif strategy == "top_k":
+        settings.update(temperature=1.0, top_k=params.strategy.top_k.top_k)
+    return settings
+
+
 def check_tools(request: ChatRequest) -> None:
     tool_format(request)
     names = [t.name for t in request.tools]

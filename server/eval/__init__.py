@@ -1,0 +1,1 @@
+"""Eval: benchmarks, built-in scoring functions, row evaluations and durable eval jobs."""
