@@ -63,7 +63,7 @@ class App:
                             config.web_search_api_key)
         self.agents = AgentService(AgentStore(self.store), inference, tools,
                                    build_shields(config.shields, inference), config.file_roots)
-        self.eval = EvalService(self.store, BenchmarkRegistry(self.store, datasets), inference, self.agents,
+        self.eval = EvalService(BenchmarkRegistry(self.store, datasets), datasets, inference, self.agents, self.jobs,
                                 judge_max_tokens=config.eval_judge_max_tokens)
         servicers = {
             "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),

@@ -72,6 +72,9 @@ class BenchmarkRegistry:
             raise not_found(benchmark_id)
         return pb.Benchmark.FromString(value)
 
-    def delete(self, txn, benchmark_id: str) -> bool:
-        """Inside a write transaction (the caller deletes the benchmark's jobs in the same one)."""
-        return txn.delete(BENCHMARKS, benchmark_id.encode())
+    async def delete(self, benchmark_id: str) -> None:
+        def write(txn) -> bool:
+            return txn.delete(BENCHMARKS, benchmark_id.encode())
+
+        if not await asyncio.to_thread(self._store.write, write):
+            raise not_found(benchmark_id)

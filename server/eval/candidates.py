@@ -41,18 +41,20 @@ def _check_sampling(settings: dict, field: str) -> None:
 
 
 class ModelCandidate(Candidate):
-    def __init__(self, inference: InferenceService, candidate: pb.ModelCandidate, field: str):
+    def __init__(self, inference: InferenceService, candidate: pb.ModelCandidate, field: str, background: bool):
         require_llm(inference.registry, candidate.model, f"{field}.model")
         self._settings = sampling_settings(candidate.sampling_params)
         _check_sampling(self._settings, f"{field}.sampling_params")
         self._inference = inference
+        self._background = background  # a job's requests take the engine's background budget
         self._model = candidate.model
         self._system = ([{"role": "system", "content": content.content_text(candidate.system_message.content)}]
                         if candidate.HasField("system_message") else [])
         self.concurrency = max_batch(inference.registry, candidate.model)
 
     async def generate(self, row: EvalRow) -> dict:
-        request = ChatRequest(model_id=self._model, messages=self._system + row.messages(), **self._settings)
+        request = ChatRequest(model_id=self._model, messages=self._system + row.messages(),
+                              background=self._background, **self._settings)
         result = await self._inference.chat(request)
         return {"generated_answer": result.candidates[0].text}
 
@@ -108,11 +110,11 @@ class AgentCandidate(Candidate):
 
 
 def candidate_of(config: pb.BenchmarkConfig, inference: InferenceService, agents: AgentService,
-                 label: str) -> Candidate:
+                 label: str, background: bool) -> Candidate:
     field = "benchmark_config.eval_candidate"
     kind = config.eval_candidate.WhichOneof("candidate")
     if kind == "model":
-        return ModelCandidate(inference, config.eval_candidate.model, field)
+        return ModelCandidate(inference, config.eval_candidate.model, field, background)
     if kind == "agent":
         return AgentCandidate(agents, config.eval_candidate.agent, field, label)
     raise InvalidArgument(f"{field}.type", "is required: model or agent")

@@ -1,20 +1,22 @@
-"""The eval domain service: benchmarks, and row evaluations. Plain Python."""
+"""The eval domain service: benchmarks, row evaluations and eval jobs. Plain Python."""
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 
 from llamastack.eval.v1alpha import eval_pb2 as pb
 from llamastack_grpc import struct_to_dict
 
 from server.agents.service import AgentService
-from server.errors import InvalidArgument
-from server.eval.benchmarks import BenchmarkRegistry, not_found
+from server.datasets.service import DatasetService
+from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.eval import jobs
+from server.eval.benchmarks import BenchmarkRegistry
 from server.eval.candidates import AgentCandidate, candidate_of
 from server.eval.evaluation import Plan, aggregated, evaluate, response, scorers_of
 from server.eval.rows import EvalRow
 from server.eval.scoring import ScoringContext
 from server.inference.service import InferenceService
-from server.storage import KeyValueStore
+from server.jobs import JobRunner
 
 
 def num_examples(config: pb.BenchmarkConfig) -> int | None:
@@ -26,26 +28,37 @@ def num_examples(config: pb.BenchmarkConfig) -> int | None:
 
 
 class EvalService:
-    def __init__(self, store: KeyValueStore, benchmarks: BenchmarkRegistry, inference: InferenceService,
-                 agents: AgentService, judge_max_tokens: int):
-        self._store = store
+    def __init__(self, benchmarks: BenchmarkRegistry, datasets: DatasetService, inference: InferenceService,
+                 agents: AgentService, runner: JobRunner, judge_max_tokens: int):
         self.benchmarks = benchmarks
+        self._datasets = datasets
         self._inference = inference
         self._agents = agents
         self._scoring = ScoringContext(inference, judge_max_tokens)
+        self._jobs = jobs.EvalJobs(runner, datasets, self.plan)
 
     # ---------------------------------------------------------------- benchmarks
 
     async def unregister_benchmark(self, benchmark_id: str) -> None:
-        if not await asyncio.to_thread(self._store.write, lambda txn: self.benchmarks.delete(txn, benchmark_id)):
-            raise not_found(benchmark_id)
+        """Refused while one of the benchmark's jobs is scheduled or running; otherwise its
+        ended jobs (and their results) go with it."""
+        await self.benchmarks.get(benchmark_id)
+        owned = self._jobs.of_benchmark(benchmark_id)
+        active = [r.id for r in owned if not r.state.terminal]
+        if active:
+            raise FailedPrecondition(f"Benchmark '{benchmark_id}' has eval jobs that have not ended "
+                                     f"({', '.join(active)}); cancel them first")
+        for record in owned:
+            await self._jobs.delete(record)
+        await self.benchmarks.delete(benchmark_id)
 
     # ---------------------------------------------------------------- evaluations
 
-    def plan(self, function_ids, config: pb.BenchmarkConfig, field: str, label: str) -> Plan:
+    def plan(self, function_ids, config: pb.BenchmarkConfig, field: str, label: str,
+             background: bool = False) -> Plan:
         """The candidate and scorers of a benchmark config (400 naming the field if it is wrong)."""
-        scorers = scorers_of(function_ids, config, self._scoring, field)
-        return Plan(candidate_of(config, self._inference, self._agents, label), scorers)
+        scorers = scorers_of(function_ids, config, dataclasses.replace(self._scoring, background=background), field)
+        return Plan(candidate_of(config, self._inference, self._agents, label, background), scorers)
 
     async def evaluate_rows(self, request: pb.EvaluateRowsRequest) -> pb.EvaluateResponse:
         await self.benchmarks.get(request.benchmark_id)
@@ -59,3 +72,33 @@ class EvalService:
         rows = [EvalRow(i, struct_to_dict(row)) for i, row in enumerate(request.input_rows[:limit])]
         results = sorted([result async for result in evaluate(plan, rows)], key=lambda r: r.index)
         return response(list(plan.scorers), results, aggregated(plan.scorers, results))
+
+    # ---------------------------------------------------------------- jobs
+
+    async def run_eval(self, request: pb.RunEvalRequest) -> pb.Job:
+        benchmark = await self.benchmarks.get(request.benchmark_id)
+        config = request.benchmark_config
+        num_examples(config)
+        try:
+            await self._datasets.get(benchmark.dataset_id)
+        except NotFound:
+            raise FailedPrecondition(f"the benchmark's dataset '{benchmark.dataset_id}' is no longer "
+                                     f"registered") from None
+        job_id = jobs.new_job_id()
+        plan = self.plan(benchmark.scoring_functions, config, "scoring_functions", jobs.label(job_id))
+        agent_id = plan.candidate.create_agent() if isinstance(plan.candidate, AgentCandidate) else ""
+        record = await self._jobs.submit(job_id, benchmark, config, agent_id)
+        return pb.Job(job_id=record.id, status=jobs.STATUS[record.state])
+
+    async def job_status(self, benchmark_id: str, job_id: str) -> pb.Job:
+        await self.benchmarks.get(benchmark_id)
+        record = self._jobs.get(benchmark_id, job_id)
+        return pb.Job(job_id=record.id, status=jobs.STATUS[record.state])
+
+    async def cancel_job(self, benchmark_id: str, job_id: str) -> None:
+        await self.benchmarks.get(benchmark_id)
+        await self._jobs.cancel(self._jobs.get(benchmark_id, job_id))
+
+    async def job_result(self, benchmark_id: str, job_id: str) -> pb.EvaluateResponse:
+        await self.benchmarks.get(benchmark_id)
+        return self._jobs.result(self._jobs.get(benchmark_id, job_id))

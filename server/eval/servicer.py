@@ -28,3 +28,16 @@ class EvalServicer:
 
     async def EvaluateRows(self, request, context):
         return await self._service.evaluate_rows(request)
+
+    async def RunEval(self, request, context):
+        return await self._service.run_eval(request)
+
+    async def JobStatus(self, request, context):
+        return await self._service.job_status(request.benchmark_id, request.job_id)
+
+    async def JobCancel(self, request, context):
+        await self._service.cancel_job(request.benchmark_id, request.job_id)
+        return empty_pb2.Empty()
+
+    async def JobResult(self, request, context):
+        return await self._service.job_result(request.benchmark_id, request.job_id)

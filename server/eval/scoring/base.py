@@ -23,6 +23,7 @@ class ScoringContext:
 
     inference: Any  # InferenceService: the judge's model
     judge_max_tokens: int = 256
+    background: bool = False  # scoring for a job: the judge's requests take the engine's background budget
 
 
 class Scorer(ABC):

@@ -67,7 +67,7 @@ class _JudgeScorer(Scorer):
                                        answer=expected, generated_answer=generated)
         result = await self._context.inference.chat(ChatRequest(
             model_id=self._model, messages=[{"role": "user", "content": prompt}],
-            max_tokens=self._context.judge_max_tokens))
+            max_tokens=self._context.judge_max_tokens, background=self._context.background))
         feedback = result.candidates[0].text
         return {"score": judge_score(first_match(self._regexes, feedback)), "judge_feedback": feedback}
 
