@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from _eval import ApiError, client, model_candidate, register_dataset
+from _eval import EvalApi, model_candidate, names_field, register_dataset
 from conftest import RunningServer, make_config
 
 QA_ROWS = [{"question": "Capital of France?", "answer": "Paris"},
@@ -31,7 +31,7 @@ def eval_server(tmp_path_factory, tiny_llm):
 
 @pytest.fixture(params=["grpc", "rest"])
 def api(request, eval_server):
-    return client(request.param, eval_server)
+    return EvalApi(eval_server, request.param)
 
 
 def _benchmark(api, benchmark_id: str, functions=("basic::equality",), dataset="qa", **extra):
@@ -40,32 +40,26 @@ def _benchmark(api, benchmark_id: str, functions=("basic::equality",), dataset="
     return benchmark_id
 
 
-def _error(call, *args, **kwargs) -> ApiError:
-    with pytest.raises(ApiError) as caught:
-        call(*args, **kwargs)
-    return caught.value
-
-
 # ---------------------------------------------------------------- benchmarks
 
 
 def test_register_list_get_unregister(api):
     name = f"bench-{api.name}"
     assert api("RegisterBenchmark", benchmark_id=name, dataset_id="qa", scoring_functions=ALL_BASIC,
-               provider_benchmark_id="upstream-1", metadata={"suite": "geo", "version": 2}) == {}
+               provider_benchmark_id="upstream-1", metadata={"suite": "geo", "version": 2}) is None
     expected = {"identifier": name, "provider_resource_id": "upstream-1", "provider_id": "meta-reference",
                 "type": "benchmark", "dataset_id": "qa", "scoring_functions": ALL_BASIC,
                 "metadata": {"suite": "geo", "version": 2}}
     assert api("GetBenchmark", benchmark_id=name) == expected
     assert expected in api("ListBenchmarks")["data"]
-    duplicate = _error(api, "RegisterBenchmark", benchmark_id=name, dataset_id="chat",
+    duplicate = api.error("RegisterBenchmark", benchmark_id=name, dataset_id="chat",
                        scoring_functions=["basic::subset_of"])
-    assert duplicate.status == 409 and name in duplicate.detail
+    assert duplicate.code == "ALREADY_EXISTS" and name in duplicate.message
     assert api("GetBenchmark", benchmark_id=name) == expected  # the first registration is untouched
-    assert api("UnregisterBenchmark", benchmark_id=name) == {}
-    assert _error(api, "GetBenchmark", benchmark_id=name).status == 404
+    assert api("UnregisterBenchmark", benchmark_id=name) is None
+    assert api.error("GetBenchmark", benchmark_id=name).code == "NOT_FOUND"
     assert name not in [b["identifier"] for b in api("ListBenchmarks")["data"]]
-    assert _error(api, "UnregisterBenchmark", benchmark_id=name).status == 404
+    assert api.error("UnregisterBenchmark", benchmark_id=name).code == "NOT_FOUND"
 
 
 def test_minimal_registration_defaults(api):
@@ -83,23 +77,23 @@ def test_minimal_registration_defaults(api):
     ({"dataset_id": "qa", "scoring_functions": ["basic::equality"], "provider_id": "other"}, "provider_id"),
 ])
 def test_bad_registration_is_400_naming_the_field(api, body, field):
-    error = _error(api, "RegisterBenchmark", benchmark_id=f"bad-{api.name}", **body)
-    assert error.status == 400 and error.detail.startswith(f"{field}:"), error.detail
-    assert _error(api, "GetBenchmark", benchmark_id=f"bad-{api.name}").status == 404
+    error = api.error("RegisterBenchmark", benchmark_id=f"bad-{api.name}", **body)
+    assert names_field(error, field), error
+    assert api.error("GetBenchmark", benchmark_id=f"bad-{api.name}").code == "NOT_FOUND"
 
 
 def test_bad_benchmark_ids(api):
     for benchmark_id, message in (("a/b", "'/'"), ("x" * 257, "at most 256")):
-        error = _error(api, "RegisterBenchmark", benchmark_id=benchmark_id, dataset_id="qa",
+        error = api.error("RegisterBenchmark", benchmark_id=benchmark_id, dataset_id="qa",
                        scoring_functions=["basic::equality"])
-        assert error.status == 400 and error.detail.startswith("benchmark_id:") and message in error.detail
+        assert names_field(error, "benchmark_id") and message in error.message
 
 
 def test_unknown_benchmark_is_404_for_evaluations(api):
-    error = _error(api, "EvaluateRows", benchmark_id="nobody", input_rows=QA_ROWS,
+    error = api.error("EvaluateRows", benchmark_id="nobody", input_rows=QA_ROWS,
                    scoring_functions=["basic::equality"],
                    benchmark_config={"eval_candidate": model_candidate(), "scoring_params": {}})
-    assert error.status == 404 and "nobody" in error.detail
+    assert error.code == "NOT_FOUND" and "nobody" in error.message
 
 
 # ---------------------------------------------------------------- evaluate rows
@@ -157,7 +151,7 @@ def test_agent_candidate_runs_each_row_as_a_turn_of_a_fresh_session(api, eval_se
     # One agent, a fresh session per row, each holding the one turn that answered it.
     assert len({g["agent_id"] for g in generations}) == 1 and len({g["session_id"] for g in generations}) == 3
     http = eval_server.http
-    for generation, row in zip(generations, QA_ROWS):
+    for generation, row in zip(generations, QA_ROWS, strict=True):
         session = http.get(f"/v1alpha/agents/{generation['agent_id']}/session/{generation['session_id']}").json()
         (turn,) = session["turns"]
         assert turn["turn_id"] == generation["turn_id"]
@@ -221,6 +215,6 @@ def test_bad_evaluations_are_400_naming_the_field(api, config, functions, field)
     name = f"errors-{api.name}"
     if not any(b["identifier"] == name for b in api("ListBenchmarks")["data"]):
         _benchmark(api, name)
-    error = _error(api, "EvaluateRows", benchmark_id=name, input_rows=QA_ROWS, scoring_functions=functions,
+    error = api.error("EvaluateRows", benchmark_id=name, input_rows=QA_ROWS, scoring_functions=functions,
                    benchmark_config=config)
-    assert error.status == 400 and error.detail.startswith(f"{field}:"), error.detail
+    assert names_field(error, field), error

@@ -3,10 +3,12 @@ completion, the result, num_examples, cancel, the state errors, the cascade rule
 unregistering a benchmark, 404s, and a result of thousands of rows in one answer."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import grpc
 import pytest
 
-from _eval import ApiError, Grpc, Rest, client, model_candidate, register_dataset
+from _eval import EvalApi, model_candidate, names_field, register_dataset
 from _wait import wait_job
 from conftest import RunningServer, make_config
 
@@ -28,7 +30,7 @@ def jobs_server(tmp_path_factory, tiny_llm):
 
 @pytest.fixture(params=["grpc", "rest"])
 def api(request, jobs_server):
-    return client(request.param, jobs_server)
+    return EvalApi(jobs_server, request.param)
 
 
 def _benchmark(api, name: str, dataset: str = "sums") -> str:
@@ -43,12 +45,6 @@ def _run(api, benchmark: str, max_tokens: int = 2, **config) -> dict:
 
 def _finished(api, benchmark: str, job_id: str) -> dict:
     return wait_job(lambda: api("JobStatus", benchmark_id=benchmark, job_id=job_id), timeout=240)
-
-
-def _error(call, *args, **kwargs) -> ApiError:
-    with pytest.raises(ApiError) as caught:
-        call(*args, **kwargs)
-    return caught.value
 
 
 def test_run_eval_to_completion_and_its_result(api):
@@ -85,45 +81,45 @@ def test_cancel_a_running_job_and_the_state_errors(api):
     name = _benchmark(api, f"cancel-{api.name}", dataset="big")
     job = _run(api, name, max_tokens=256)
     job_id = job["job_id"]
-    early = _error(api, "JobResult", benchmark_id=name, job_id=job_id)
-    assert early.status == 400 and job_id in early.detail
-    assert "is scheduled" in early.detail or "is in_progress" in early.detail
+    early = api.error("JobResult", benchmark_id=name, job_id=job_id)
+    assert api.is_precondition_failure(early) and job_id in early.message
+    assert "is scheduled" in early.message or "is in_progress" in early.message
     # A benchmark whose job has not ended cannot be unregistered.
-    busy = _error(api, "UnregisterBenchmark", benchmark_id=name)
-    assert busy.status == 400 and job_id in busy.detail and "cancel" in busy.detail
-    assert api("JobCancel", benchmark_id=name, job_id=job_id) == {}
+    busy = api.error("UnregisterBenchmark", benchmark_id=name)
+    assert api.is_precondition_failure(busy) and job_id in busy.message and "cancel" in busy.message
+    assert api("JobCancel", benchmark_id=name, job_id=job_id) is None
     # Cancel answers once the job has ended.
     assert api("JobStatus", benchmark_id=name, job_id=job_id) == {"job_id": job_id, "status": "cancelled"}
-    late = _error(api, "JobResult", benchmark_id=name, job_id=job_id)
-    assert late.status == 400 and "is cancelled" in late.detail
-    assert api("JobCancel", benchmark_id=name, job_id=job_id) == {}  # cancelling again changes nothing
+    late = api.error("JobResult", benchmark_id=name, job_id=job_id)
+    assert api.is_precondition_failure(late) and "is cancelled" in late.message
+    assert api("JobCancel", benchmark_id=name, job_id=job_id) is None  # cancelling again changes nothing
     # Cascade: now the benchmark goes, and its ended jobs with it.
-    assert api("UnregisterBenchmark", benchmark_id=name) == {}
-    assert _error(api, "JobStatus", benchmark_id=name, job_id=job_id).status == 404
+    assert api("UnregisterBenchmark", benchmark_id=name) is None
+    assert api.error("JobStatus", benchmark_id=name, job_id=job_id).code == "NOT_FOUND"
     _benchmark(api, name, dataset="big")  # the same id again: a new benchmark, without the old jobs
-    gone = _error(api, "JobStatus", benchmark_id=name, job_id=job_id)
-    assert gone.status == 404 and job_id in gone.detail
+    gone = api.error("JobStatus", benchmark_id=name, job_id=job_id)
+    assert gone.code == "NOT_FOUND" and job_id in gone.message
 
 
 def test_cancel_a_completed_job_is_a_precondition_error(api):
     name = _benchmark(api, f"done-{api.name}")
     job_id = _run(api, name, num_examples=1)["job_id"]
     _finished(api, name, job_id)
-    error = _error(api, "JobCancel", benchmark_id=name, job_id=job_id)
-    assert error.status == 400 and "completed" in error.detail
+    error = api.error("JobCancel", benchmark_id=name, job_id=job_id)
+    assert api.is_precondition_failure(error) and "completed" in error.message
 
 
 def test_unknown_benchmarks_and_jobs_are_404(api):
     config = {"eval_candidate": model_candidate(), "scoring_params": {}}
     for rpc, body in (("RunEval", {"benchmark_config": config}), ("JobStatus", {"job_id": "x"}),
                       ("JobCancel", {"job_id": "x"}), ("JobResult", {"job_id": "x"})):
-        error = _error(api, rpc, benchmark_id="nobody", **body)
-        assert error.status == 404 and "nobody" in error.detail, rpc
+        error = api.error(rpc, benchmark_id="nobody", **body)
+        assert error.code == "NOT_FOUND" and "nobody" in error.message, rpc
     mine, other = _benchmark(api, f"mine-{api.name}"), _benchmark(api, f"other-{api.name}")
     job_id = _run(api, mine, num_examples=1)["job_id"]
     for rpc in ("JobStatus", "JobResult", "JobCancel"):
-        assert _error(api, rpc, benchmark_id=mine, job_id="eval-nope").status == 404, rpc
-        assert _error(api, rpc, benchmark_id=other, job_id=job_id).status == 404, rpc  # another benchmark's job
+        assert api.error(rpc, benchmark_id=mine, job_id="eval-nope").code == "NOT_FOUND", rpc
+        assert api.error(rpc, benchmark_id=other, job_id=job_id).code == "NOT_FOUND", rpc  # another benchmark's job
     _finished(api, mine, job_id)
 
 
@@ -140,19 +136,19 @@ def test_bad_run_eval_is_400_and_submits_nothing(api, jobs_server):
                                    "aggregation_functions": []}}},
          "benchmark_config.scoring_params.llm-as-judge::base"),
     ):
-        error = _error(api, "RunEval", benchmark_id=name, benchmark_config=config)
-        assert error.status == 400 and error.detail.startswith(f"{field}:"), error.detail
+        error = api.error("RunEval", benchmark_id=name, benchmark_config=config)
+        assert names_field(error, field), error
     assert len(jobs_server.app.jobs.list("eval")) == before
 
 
 def test_a_result_of_thousands_of_rows_comes_back_whole(jobs_server):
-    rest = Rest(jobs_server.http)
+    rest = EvalApi(jobs_server, "rest")
     name = _benchmark(rest, "big-result", dataset="big")
     job_id = _run(rest, name, max_tokens=1)["job_id"]
     assert _finished(rest, name, job_id)["status"] == "completed"
     # A client of large results raises its receive limit (gRPC's default is 4 MiB).
     with grpc.insecure_channel(jobs_server.grpc_target, options=[("grpc.max_receive_message_length", -1)]) as channel:
-        over_grpc = Grpc(channel)("JobResult", benchmark_id=name, job_id=job_id)
+        over_grpc = EvalApi(SimpleNamespace(channel=channel), "grpc")("JobResult", benchmark_id=name, job_id=job_id)
     over_rest = rest("JobResult", benchmark_id=name, job_id=job_id)
     assert over_grpc == over_rest
     assert len(over_rest["generations"]) == BIG

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from llamastack.eval.v1alpha import eval_pb2 as pb
 
+from llamastack.eval.v1alpha import eval_pb2 as pb
 from server.errors import InvalidArgument
 from server.eval.candidates import Candidate
 from server.eval.evaluation import Plan, aggregated, evaluate, scorers_of

@@ -6,7 +6,6 @@ import asyncio
 
 from llamastack.common.v1 import common_pb2
 from llamastack.eval.v1alpha import eval_pb2 as pb
-
 from server.datasets.service import DatasetService
 from server.errors import AlreadyExists, InvalidArgument, NotFound
 from server.eval.scoring import FUNCTIONS

@@ -8,7 +8,6 @@ from abc import ABC, abstractmethod
 from llamastack.agents.v1alpha import agents_pb2
 from llamastack.common.v1 import messages_pb2
 from llamastack.eval.v1alpha import eval_pb2 as pb
-
 from server.agents import content
 from server.agents.service import AgentService
 from server.errors import InvalidArgument

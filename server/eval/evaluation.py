@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
-from typing import AsyncIterator, Iterable
 
 from google.protobuf import struct_pb2
-from llamastack.eval.v1alpha import eval_pb2 as pb
 
+from llamastack.eval.v1alpha import eval_pb2 as pb
 from server.errors import InvalidArgument, ServiceError
 from server.eval.candidates import Candidate
 from server.eval.rows import EvalRow, RowError
@@ -34,7 +34,7 @@ class RowResult:
         return json.dumps(asdict(self)).encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "RowResult":
+    def from_bytes(cls, data: bytes) -> RowResult:
         return cls(**json.loads(data))
 
 
@@ -62,7 +62,7 @@ def scorers_of(function_ids: Iterable[str], config: pb.BenchmarkConfig, context:
                                                    f"{', '.join(FUNCTIONS)}")
         if function_id in scorers:
             raise InvalidArgument(f"{field}[{i}]", f"{function_id!r} is named twice")
-        params = config.scoring_params[function_id] if function_id in config.scoring_params else None
+        params = config.scoring_params.get(function_id)
         scorers[function_id] = function.configure(params, f"benchmark_config.scoring_params.{function_id}",
                                                   context)
     return scorers
@@ -89,7 +89,7 @@ async def evaluate_row(plan: Plan, row: EvalRow) -> RowResult:
                          row.weight())
     generated = generation["generated_answer"]
     scores = await asyncio.gather(*(_score(scorer, row, generated) for scorer in plan.scorers.values()))
-    return RowResult(row.index, generation, dict(zip(plan.scorers, scores)), row.weight())
+    return RowResult(row.index, generation, dict(zip(plan.scorers, scores, strict=True)), row.weight())
 
 
 async def evaluate(plan: Plan, rows: Iterable[EvalRow]) -> AsyncIterator[RowResult]:

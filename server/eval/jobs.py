@@ -8,11 +8,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from llamastack.eval.v1alpha import eval_pb2 as pb
 from llamastack_grpc import struct_to_dict
-
 from server.datasets.service import DatasetService
 from server.errors import FailedPrecondition, NotFound
 from server.eval.candidates import AgentCandidate

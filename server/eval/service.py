@@ -5,7 +5,6 @@ import dataclasses
 
 from llamastack.eval.v1alpha import eval_pb2 as pb
 from llamastack_grpc import struct_to_dict
-
 from server.agents.service import AgentService
 from server.datasets.service import DatasetService
 from server.errors import FailedPrecondition, InvalidArgument, NotFound

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 AVERAGE, WEIGHTED_AVERAGE, MEDIAN = "average", "weighted_average", "median"
 CATEGORICAL_COUNT, ACCURACY = "categorical_count", "accuracy"
@@ -21,10 +22,10 @@ CATEGORICAL_COUNT, ACCURACY = "categorical_count", "accuracy"
 @dataclass(frozen=True)
 class ScoredRow:
     score: Any
-    weight: Optional[float] = 1.0  # None: the row's weight is unusable; weighted_average leaves it out
+    weight: float | None = 1.0  # None: the row's weight is unusable; weighted_average leaves it out
 
 
-def _number(score: Any) -> Optional[float]:
+def _number(score: Any) -> float | None:
     if isinstance(score, bool):
         return float(score)
     if isinstance(score, (int, float)) and math.isfinite(score):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from llamastack.eval.v1alpha import eval_pb2 as pb
-
 from server.errors import InvalidArgument
 from server.eval.rows import EvalRow
 from server.eval.scoring.aggregation import ACCURACY, AGGREGATIONS
@@ -43,7 +42,7 @@ class ScoringFunction(ABC):
     params_kinds: tuple[str, ...] = ("basic",)
     default_aggregations: tuple[str, ...] = (ACCURACY,)
 
-    def configure(self, params: Optional[pb.ScoringFnParams], field: str, context: ScoringContext) -> Scorer:
+    def configure(self, params: pb.ScoringFnParams | None, field: str, context: ScoringContext) -> Scorer:
         """A Scorer for these parameters (None: the defaults); 400 naming the field if they do not fit."""
         kind = params.WhichOneof("params") if params is not None else None
         if params is not None and kind is None:
@@ -83,7 +82,7 @@ def compile_regexes(patterns, field: str) -> list[re.Pattern]:
     return compiled
 
 
-def first_match(regexes: list[re.Pattern], text: str) -> Optional[str]:
+def first_match(regexes: list[re.Pattern], text: str) -> str | None:
     """What the first matching regex captured: its group X, else its first group that
     took part in the match, else the whole match. None when no regex matches."""
     for regex in regexes:

@@ -1,7 +1,8 @@
 """basic::equality and basic::subset_of: the generated answer against the expected one."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from server.eval.rows import ANSWER, EvalRow, RowError, answer_text
 from server.eval.scoring.base import Scorer, ScoringFunction

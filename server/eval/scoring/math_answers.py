@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Optional
 
 _SPACING = ("\\!", "\\,", "\\;", "\\:", "\\ ", "~")
 _WRAPPERS = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|operatorname)\{([^{}]*)\}")
@@ -14,7 +13,7 @@ _FRAC = re.compile(r"(-?)\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}")
 _SLASH = re.compile(r"(-?[\d.]+)/(-?[\d.]+)")
 
 
-def extract_boxed(text: str) -> Optional[str]:
+def extract_boxed(text: str) -> str | None:
     """The content of the last \\boxed{...} (or \\fbox{...}), braces balanced; None if there is none."""
     start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
     if start < 0:
@@ -56,7 +55,7 @@ def normalize(answer: str) -> str:
     return text
 
 
-def value(text: str) -> Optional[float]:
+def value(text: str) -> float | None:
     """A normalized answer's numeric value, if it is a number or a simple fraction."""
     try:
         return float(text)
@@ -72,7 +71,7 @@ def value(text: str) -> Optional[float]:
     return None
 
 
-def _divide(numerator: str, denominator: str, sign: float) -> Optional[float]:
+def _divide(numerator: str, denominator: str, sign: float) -> float | None:
     try:
         return sign * float(numerator) / float(denominator)
     except (ValueError, ZeroDivisionError):
