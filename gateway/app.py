@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from gateway.auth import Authorize, LocalRouteAuth, challenge_headers, refusal_response
 from gateway.deadlines import BadTimeout, timeout_seconds
+from gateway.docs import docs_routes
 from gateway.errors import error_body, from_rpc_error
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import HttpBinding, http_bindings, services
@@ -230,7 +231,7 @@ def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
         yield
         await channel.close()
 
-    app = Starlette(routes=routes(channel, authorize), exception_handlers={HTTPException: _http_error},
+    app = Starlette(routes=[*routes(channel, authorize), *docs_routes()], exception_handlers={HTTPException: _http_error},
                     lifespan=lifespan)
     app.add_middleware(LocalRouteAuth, authorize=authorize)
     return app

@@ -156,6 +156,13 @@ def test_read_only_key_reads_but_cannot_write(keyed):
     assert keyed.http.get("/v1beta/datasets/ro-attempt", headers=reader).status_code == 404
 
 
+def test_gateway_own_routes_need_a_key_unless_exempt(keyed):
+    for path in ("/openapi.json", "/docs"):
+        refused = keyed.http.get(path)
+        assert refused.status_code == 401 and refused.json()["title"] == "Unauthorized", path
+        assert keyed.http.get(path, headers={"Authorization": f"Bearer {READ_KEY}"}).status_code == 200, path
+
+
 def test_policy_exemptions_follow_the_configuration():
     none_exempt = AccessPolicy(SecuritySettings(api_keys=KEYS, exempt=[]))
     with pytest.raises(AuthError):
