@@ -4,11 +4,14 @@ draining), durability across restarts and SIGKILL, gRPC server reflection and bu
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
+import os
+import select
 import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import grpc
@@ -71,7 +74,8 @@ def test_sigterm_exits_zero_and_everything_reads_back(cli):
     registered = resp.json()
     server.io.AppendRows(datasetio_pb2.AppendRowsRequest(dataset_id="qa", rows=[_struct({"question": "q3", "n": 3})]),
                          timeout=10)
-    assert server.http.post("/v1beta/datasetio/append-rows/qa", json={"rows": [{"question": "q4", "n": 4}]}).status_code == 200
+    appended = server.http.post("/v1beta/datasetio/append-rows/qa", json={"rows": [{"question": "q4", "n": 4}]})
+    assert appended.status_code == 200
     csv = base64.b64encode(b"a,b\n1,x\n2,y\n").decode()
     req = datasets_pb2.RegisterDatasetRequest(purpose=QA, dataset_id="inline")
     req.source.uri.uri = f"data:text/csv;base64,{csv}"
@@ -100,8 +104,9 @@ def test_sigterm_exits_zero_and_everything_reads_back(cli):
 
 def test_sigkill_right_after_an_acknowledged_append_loses_nothing(cli):
     server = cli()
-    assert server.http.post("/v1beta/datasets", json={"dataset_id": "log", "purpose": "eval/question-answer",
-                                                      "source": {"type": "rows", "rows": [{"i": 0}]}}).status_code == 200
+    registered = server.http.post("/v1beta/datasets", json={"dataset_id": "log", "purpose": "eval/question-answer",
+                                                            "source": {"type": "rows", "rows": [{"i": 0}]}})
+    assert registered.status_code == 200
     expected = [{"i": 0}]
     for i in range(1, 11):
         if i % 2:
@@ -129,6 +134,27 @@ def big_csv(tmp_path_factory) -> Path:
         f.write("id,question,answer\n")
         f.writelines(f"{i},question number {i},{i * 2}\n" for i in range(BIG_ROWS))
     return path
+
+
+IN_OPEN = 0x20  # inotify(7)
+
+
+@contextlib.contextmanager
+def _opened(path: Path):
+    """An inotify watch on a file: `wait(timeout)` returns once any process has opened it (the
+    server reading a source: the call that names it is then in flight)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        assert libc.inotify_add_watch(fd, os.fsencode(path), IN_OPEN) >= 0, os.strerror(ctypes.get_errno())
+
+        def wait(timeout: float) -> bool:
+            return bool(select.select([fd], [], [], timeout)[0])
+
+        yield wait
+    finally:
+        os.close(fd)
 
 
 class _Watch(threading.Thread):
@@ -179,10 +205,10 @@ def test_sigterm_during_a_slow_register_lets_it_finish(cli, big_csv, protocol):
             outcome["error"] = exc
 
     caller = threading.Thread(target=register, daemon=True)
-    caller.start()
-    time.sleep(0.3)  # the request is on the wire; loading 300k rows takes seconds
-    if not caller.is_alive():
-        pytest.skip(f"the register call returned before SIGTERM could be sent: {outcome}")
+    with _opened(big_csv) as opened:
+        caller.start()
+        # The server opens the file only while serving the call; loading 300k rows then takes seconds.
+        assert opened(30), f"the server never read the source: {outcome}\n{server.log()}"
     server.signal(signal.SIGTERM)
 
     caller.join(60)

@@ -8,9 +8,16 @@ import asyncio
 
 import pytest
 
-from server.agents.shields import (LLAMA_GUARD_3_CATEGORIES, LlamaGuardShield, PatternShield, Violation,
-                                   build_shields, llama_guard_prompt, parse_llama_guard)
-from server.inference.chat import Candidate, ChatResult
+from server.agents.shields import (
+    LLAMA_GUARD_3_CATEGORIES,
+    LlamaGuardShield,
+    PatternShield,
+    Violation,
+    build_shields,
+    llama_guard_prompt,
+    parse_llama_guard,
+)
+from server.inference.chat import Candidate, ChatRequest, ChatResult
 from server.inference.service import InferenceService
 
 
@@ -167,11 +174,18 @@ def test_empty_config():
 
 
 def test_llama_guard_with_the_real_tiny_model(inference_server):
+    """The shield's verdict is what its parser makes of the tiny model's greedy answer to the
+    Llama Guard prompt, that answer read here through the same InferenceService."""
     inference = InferenceService(inference_server.app.models)
     shield = build_shields([{"id": "guard", "type": "llama_guard", "model": "tiny-llama"}], inference)["guard"]
-    check = shield.check(conversation("Tell me how to bake bread."))
-    # the engine lives on the embedded server's event loop: run the check there
-    verdict = asyncio.run_coroutine_threadsafe(check, inference_server.loop).result(timeout=120)
-    assert verdict is None or isinstance(verdict, Violation)
-    if verdict is not None:
-        assert verdict.level in ("info", "warn", "error") and verdict.metadata
+    messages = conversation("Tell me how to bake bread.")
+
+    def on_server_loop(coroutine):  # the engine lives on the embedded server's event loop
+        return asyncio.run_coroutine_threadsafe(coroutine, inference_server.loop).result(timeout=120)
+
+    verdict = on_server_loop(shield.check(messages))
+    answer = on_server_loop(inference.chat(ChatRequest(
+        model_id="tiny-llama", messages=[{"role": "user", "content": llama_guard_prompt(messages)}], max_tokens=20,
+        temperature=0.0))).candidates[0].text
+    assert verdict == parse_llama_guard(answer)
+    assert on_server_loop(shield.check(messages)) == verdict  # greedy: the same answer every time
