@@ -70,13 +70,13 @@ class AgentCandidate(Candidate):
         self.agent_id = ""
         self.concurrency = 1
 
-    def create_agent(self) -> str:
+    async def create_agent(self) -> str:
         """Checks the configuration (400 naming the field) and creates the agent."""
         require_llm(self._agents.registry, self._config.model, f"{self._field}.model")
         if self._config.client_tools:
             raise InvalidArgument(f"{self._field}.client_tools", "an eval cannot answer client tool calls")
         try:
-            agent = self._agents.create_agent(self._config)
+            agent = await self._agents.create_agent(self._config)
         except InvalidArgument as exc:
             raise InvalidArgument(exc.field.replace("agent_config", self._field, 1), exc.description) from None
         self.use_agent(agent.agent_id)
@@ -93,7 +93,7 @@ class AgentCandidate(Candidate):
         texts = [m["content"] for m in row.messages() if m["role"] == "user"]
         if not texts:
             raise RowError("the row's messages hold no user message for the agent")
-        session = self._agents.create_session(self.agent_id, f"{self._label} row {row.index}")
+        session = await self._agents.create_session(self.agent_id, f"{self._label} row {row.index}")
         request = agents_pb2.CreateAgentTurnRequest(
             agent_id=self.agent_id, session_id=session.session_id, stream=True,
             messages=[agents_pb2.TurnInputMessage(user=messages_pb2.UserMessage(

@@ -67,7 +67,7 @@ class EvalService:
             raise InvalidArgument("input_rows", "must hold at least one row")
         plan = self.plan(request.scoring_functions, config, "scoring_functions", f"eval {request.benchmark_id}")
         if isinstance(plan.candidate, AgentCandidate):
-            plan.candidate.create_agent()
+            await plan.candidate.create_agent()
         rows = [EvalRow(i, struct_to_dict(row)) for i, row in enumerate(request.input_rows[:limit])]
         results = sorted([result async for result in evaluate(plan, rows)], key=lambda r: r.index)
         return response(list(plan.scorers), results, aggregated(plan.scorers, results))
@@ -85,7 +85,7 @@ class EvalService:
                                      f"registered") from None
         job_id = jobs.new_job_id()
         plan = self.plan(benchmark.scoring_functions, config, "scoring_functions", jobs.label(job_id))
-        agent_id = plan.candidate.create_agent() if isinstance(plan.candidate, AgentCandidate) else ""
+        agent_id = await plan.candidate.create_agent() if isinstance(plan.candidate, AgentCandidate) else ""
         record = await self._jobs.submit(job_id, benchmark, config, agent_id)
         return pb.Job(job_id=record.id, status=jobs.STATUS[record.state])
 
