@@ -90,6 +90,8 @@ class App:
         self.http_server: uvicorn.Server | None = None
         self._socket_dir: str | None = None
         self.grpc_port = config.grpc_port
+        self.health_server: grpc.aio.Server | None = None
+        self.health_port = config.health_port
         self.http_port = config.http_port
         self._stopping = asyncio.Event()
 
@@ -124,11 +126,21 @@ class App:
             gateway_target = f"{loopback}:{self.grpc_port}"
         await server.start()
         self.grpc_server = server
+        if self.config.health_port is not None:
+            await self._start_health_port()
         log.info("gRPC server listening on %s:%d%s", self.config.host, self.grpc_port, " (TLS)" if tls.enabled else "")
         if self.config.http_port is not None and self.config.http_port >= 0:
             await self._start_gateway(gateway_target)
         # Ready: services whose models are loaded report SERVING (server/health.py).
         await self.health_tracker.start()
+
+    async def _start_health_port(self) -> None:
+        server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        self.health_port = server.add_insecure_port(f"{self.config.host}:{self.config.health_port}")
+        await server.start()
+        self.health_server = server
+        log.info("gRPC health (plaintext, health only) on %s:%d", self.config.host, self.health_port)
 
     async def _start_gateway(self, target: str) -> None:
         app = create_app(target, channel_options=self.config.transport.channel_options(),
@@ -160,6 +172,8 @@ class App:
             waits.append(self._http_task)
         if self.grpc_server is not None:
             waits.append(self.grpc_server.stop(self.config.grace_period))
+        if self.health_server is not None:
+            waits.append(self.health_server.stop(self.config.grace_period))
         await asyncio.gather(*waits, return_exceptions=True)
         await self.jobs.stop()  # running jobs stop; they are recovered on the next start
         self.models.close()

@@ -7,6 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from server.config import ServerConfig
 from server.security.api_keys import hash_key, new_key
 from server.security.settings import SCOPES
@@ -19,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--config", type=Path, help="YAML file whose keys mirror these flags")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--grpc-port", type=int, help="gRPC port (default 50051; 0 picks a free one)")
-    serve.add_argument("--http-port", type=int, help="REST gateway port (default 8321; 0 picks a free one; -1 disables the gateway)")
+    serve.add_argument("--http-port", type=int,
+                       help="REST gateway port (default 8321; 0 picks a free one; -1 disables the gateway)")
     serve.add_argument("--data-dir", type=Path, help="where the embedded store lives (default ./.data)")
     serve.add_argument("--allowed-root", dest="allowed_roots", action="append", type=Path,
                        help="folder that file:// URIs may read from (repeatable)")
@@ -32,9 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     key = commands.add_parser("api-key", help="make a new API key and print it with the hash to configure")
     key.add_argument("--name", default="client", help="who will hold the key (default: client)")
     key.add_argument("--scope", choices=SCOPES, default="read_write")
+    probe = commands.add_parser("health", help="exit 0 when the server's gRPC health says SERVING (container checks)")
+    probe.add_argument("--address", default="127.0.0.1:50051", help="host:port of the gRPC server")
+    probe.add_argument("--service", default="", help="one service's full name (default: the whole server)")
+    probe.add_argument("--tls-ca", type=Path, help="the server's CA certificate, when it serves TLS")
+    probe.add_argument("--timeout", type=float, default=5.0)
     args = parser.parse_args(argv)
     if args.command == "api-key":
         return _print_new_key(args.name, args.scope)
+    if args.command == "health":
+        return _probe(args.address, args.service, args.tls_ca, args.timeout)
 
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config", "model_paths")}
     try:
@@ -54,8 +65,25 @@ def _print_new_key(name: str, scope: str) -> int:
     key = new_key()
     print(f"API key (give it to {name}; it is not stored anywhere): {key}", file=sys.stderr)
     print("Add to the server's YAML configuration:", file=sys.stderr)
-    print(f"security:\n  api_keys:\n    - {{name: {name}, scope: {scope}, sha256: {hash_key(key)}}}")
+    print(f"security:\n  api_keys:\n    - {{name: {name}, scope: {scope}, sha256: '{hash_key(key)}'}}")
     return 0
+
+
+def _probe(address: str, service: str, tls_ca: Path | None, timeout: float) -> int:
+    if tls_ca is not None:
+        channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(tls_ca.read_bytes()))
+    else:
+        channel = grpc.insecure_channel(address)
+    with channel:
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service),
+                                                               timeout=timeout)
+        except grpc.RpcError as error:
+            print(f"{address}: {error.code().name} {error.details() or ''}", file=sys.stderr)
+            return 1
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)
+    print(f"{address} {service or '(server)'}: {status}")
+    return 0 if answer.status == health_pb2.HealthCheckResponse.SERVING else 1
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class ServerConfig:
     transport: TransportSettings = field(default_factory=TransportSettings)
     # Seconds between checks that every model's engine is still alive (health).
     health_check_interval: float = 1.0
+    # A plaintext port answering only grpc.health.v1, for probes that cannot speak TLS or
+    # send keys (the kubelet's gRPC probes). None: no such port; 0 picks a free one.
+    health_port: int | None = None
 
     def __post_init__(self):
         self.security = SecuritySettings.from_setting(self.security)

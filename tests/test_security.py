@@ -175,6 +175,8 @@ def test_policy_exemptions_follow_the_configuration():
         SecuritySettings(exempt=["everything"])
     with pytest.raises(ValueError, match="sha256"):
         SecuritySettings(api_keys=[{"name": "x", "sha256": WRITE_KEY}])
+    with pytest.raises(ValueError, match="quoted"):
+        SecuritySettings(api_keys=[{"name": "x", "sha256": 0}])
 
 
 def test_exposure_warning_when_binding_beyond_loopback_unprotected():
@@ -217,7 +219,7 @@ def _https(server: RunningServer, root, client=None) -> httpx.Client:
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory, pki):
-    running = _start(tmp_path_factory, "tls", security={"tls": {
+    running = _start(tmp_path_factory, "tls", health_port=0, security={"tls": {
         "cert_file": pki["server"].cert, "key_file": pki["server"].key}})
     yield running
     running.stop()
@@ -235,6 +237,14 @@ def test_tls_connects_with_the_right_ca_and_fails_with_another(tls_server, pki):
     with grpc.insecure_channel(f"127.0.0.1:{tls_server.app.grpc_port}") as plain, \
             pytest.raises(grpc.RpcError):
         _health(plain)
+
+    # Probes that cannot speak TLS (the kubelet's) use the plaintext health-only port.
+    with grpc.insecure_channel(f"127.0.0.1:{tls_server.app.health_port}") as plain:
+        assert _health(plain) == health_pb2.HealthCheckResponse.SERVING
+        listing = plain.unary_unary("/llamastack.datasets.v1beta.DatasetsService/ListDatasets")
+        with pytest.raises(grpc.RpcError) as not_here:
+            listing(b"", timeout=10)
+        assert not_here.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
     with _https(tls_server, pki["server_ca"]) as https:  # the gateway serves TLS too, and reaches the server
         assert https.get("/v1beta/datasets").json() == {"data": []}

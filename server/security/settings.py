@@ -44,7 +44,9 @@ class ApiKeySetting:
     scope: str = "read_write"
 
     def __post_init__(self):
-        if not re.fullmatch(r"[0-9a-f]{64}", self.sha256 or ""):
+        if not isinstance(self.sha256, str):  # YAML reads an unquoted all-digit hash as a number
+            raise ValueError(f"security.api_keys[{self.name}]: sha256 must be a quoted string")
+        if not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
             raise ValueError(f"security.api_keys[{self.name}]: sha256 must be 64 lowercase hex digits "
                              "(`llama-stack-grpc api-key` prints one)")
         if self.scope not in SCOPES:
