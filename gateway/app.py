@@ -1,11 +1,15 @@
 """The REST gateway: an ASGI app whose routes come from the contract's google.api.http
 annotations. It translates each request to one gRPC call over one channel and the
 answer back to the specs' JSON, Server-Sent Events or NDJSON. It knows nothing of the
-domain: every route is the same generic endpoint bound to a method descriptor."""
+domain: every route is the same generic endpoint bound to a method descriptor.
+
+Limits: a body past `max_request_bytes` (or a request whose protobuf form is) is a
+413, forwarded headers past FORWARDED_HEADERS_LIMIT a 431."""
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +24,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.auth import Authorize, LocalRouteAuth, challenge_headers, refusal_response
+from gateway.body import BodyError, read_json
 from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.docs import docs_routes
 from gateway.errors import error_body, from_rpc_error
@@ -34,16 +39,23 @@ from llamastack_grpc.jsonmap import (
     to_json,
 )
 
-# Request headers passed on to the server as gRPC metadata.
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_REQUEST_BYTES = 32 << 20
+# Request headers passed on to the server as gRPC metadata, and how large they may be
+# together (the server takes more metadata than that: server/transport.py).
 _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-id")
+FORWARDED_HEADERS_LIMIT = 16 << 10
 
 
 class _Endpoint:
     """Serves one HTTP binding of one RPC."""
 
-    def __init__(self, binding: HttpBinding, channel_holder: _Channel, authorize: Authorize | None):
+    def __init__(self, binding: HttpBinding, channel_holder: _Channel, authorize: Authorize | None,
+                 max_request_bytes: int):
         method = binding.method
         self.authorize = authorize
+        self.max_request_bytes = max_request_bytes
         self.method = method
         self.body = binding.body
         self.path_fields = re.findall(r"\{([^}=]+)", binding.path)
@@ -62,9 +74,18 @@ class _Endpoint:
             timeout = timeout_seconds(request.headers)
             data = await self._request_json(request)
             message = from_json(data, self.request_type)
+        except BodyError as exc:
+            return _error(exc.status, exc.detail)
         except (JsonMappingError, BadTimeout) as exc:
             return _error(400, str(exc))
+        size = message.ByteSize()
+        if size > self.max_request_bytes:
+            return _error(413, f"the request is {size} bytes as protobuf, larger than the limit of "
+                               f"{self.max_request_bytes} bytes")
         metadata = tuple((h, request.headers[h]) for h in _FORWARDED_HEADERS if h in request.headers)
+        if sum(len(k) + len(v) for k, v in metadata) > FORWARDED_HEADERS_LIMIT:
+            return _error(431, f"the headers {', '.join(k for k, _ in metadata)} are larger than "
+                               f"{FORWARDED_HEADERS_LIMIT} bytes together")
         if self.method.server_streaming:
             return await self._stream(message, data, metadata, timeout)
         call = self.channel.get().unary_unary(
@@ -73,19 +94,14 @@ class _Endpoint:
         try:
             response = await call(message, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
-            return _error(*from_rpc_error(exc))
+            return _rpc_error(exc)
         return _json_response(response)
 
     async def _request_json(self, request: Request) -> Any:
         data: dict[str, Any] = {}
         if self.body:
-            raw = await request.body()
-            if raw.strip():
-                try:
-                    parsed = json.loads(raw, parse_constant=_reject_constant)
-                except ValueError as exc:
-                    raise JsonMappingError("", f"request body is not valid JSON: {exc}") from None
-            else:
+            parsed = await read_json(request, self.max_request_bytes)
+            if parsed is None:
                 parsed = {}
             if self.body == "*":
                 if not isinstance(parsed, dict):
@@ -114,10 +130,10 @@ class _Endpoint:
         if not wants_stream:
             last = None
             try:
-                async for last in stream:
-                    pass
+                async for streamed in stream:
+                    last = streamed
             except grpc.aio.AioRpcError as exc:
-                return _error(*from_rpc_error(exc))
+                return _rpc_error(exc)
             if last is None:
                 return _error(500, f"{self.rpc_path} ended without an answer")
             result = follow_path(last, rule.result_path.split(".")) if rule.result_path else last
@@ -129,14 +145,10 @@ class _Endpoint:
         except StopAsyncIteration:
             first = None
         except grpc.aio.AioRpcError as exc:
-            return _error(*from_rpc_error(exc))
+            return _rpc_error(exc)
         media_type = rule.content_type or "text/event-stream"
         return StreamingResponse(_frames(first, messages, stream, media_type), media_type=media_type,
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
 
 
 async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[bytes]:
@@ -148,6 +160,9 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
             return (text + "\n").encode()
         return ((f"event: {event}\n" if event else "") + f"data: {text}\n\n").encode()
 
+    def error_frame(body: dict) -> bytes:
+        return frame({"error": body} if not sse else body, event="error")
+
     try:
         if first is not None:
             yield frame(to_json(first))
@@ -155,8 +170,10 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
                 yield frame(to_json(message))
     except grpc.aio.AioRpcError as exc:
         # Headers are gone already: the error travels as the stream's last frame.
-        _, body = from_rpc_error(exc)
-        yield frame({"error": body} if not sse else body, event="error")
+        yield error_frame(from_rpc_error(exc).body)
+    except Exception:
+        log.exception("cannot render a stream message")
+        yield error_frame(error_body(500, "the gateway could not render the stream's next message; see the server log"))
     finally:
         stream.cancel()  # a client that went away cancels the call (and the server's work)
 
@@ -168,9 +185,14 @@ def _json_response(message: Message) -> Response:
                     media_type="application/json")
 
 
-def _error(status: int, detail: Any) -> Response:
-    body = detail if isinstance(detail, dict) else error_body(status, detail)
-    return JSONResponse(body, status_code=status, headers=challenge_headers(status))
+def _error(status: int, detail: str) -> Response:
+    return JSONResponse(error_body(status, detail), status_code=status, headers=challenge_headers(status))
+
+
+def _rpc_error(exc: grpc.aio.AioRpcError) -> Response:
+    answer = from_rpc_error(exc)
+    return JSONResponse(answer.body, status_code=answer.status,
+                        headers={**answer.headers, **(challenge_headers(answer.status) or {})})
 
 
 class _Channel:
@@ -197,11 +219,12 @@ def _starlette_path(path: str) -> str:
     return re.sub(r"\{([^}=]+)=\*\*\}", r"{\1:path}", re.sub(r"\{([^}=]+)=\*\}", r"{\1}", path))
 
 
-def routes(channel: _Channel, authorize: Authorize | None = None) -> list[Route]:
+def routes(channel: _Channel, authorize: Authorize | None = None,
+           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> list[Route]:
     table = []
     for service in services():
         for binding in http_bindings(service):
-            endpoint = _Endpoint(binding, channel, authorize)
+            endpoint = _Endpoint(binding, channel, authorize, max_request_bytes)
             table.append(Route(_starlette_path(binding.path), endpoint.handle, methods=[binding.verb],
                                name=f"{binding.method.full_name} {binding.verb} {binding.path}"))
     return table
@@ -220,10 +243,17 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return JSONResponse(error_body(exc.status_code, detail), status_code=exc.status_code, headers=headers)
 
 
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Starlette logs the traceback; the caller gets the spec's Error body, not text/plain.
+    return _error(500, f"internal error in the gateway answering {request.method} {request.url.path}")
+
+
 def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
-               authorize: Authorize | None = None) -> Starlette:
+               authorize: Authorize | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> Starlette:
     """channel_options: gRPC channel options (message sizes); authorize: the server's check
-    of a key for the gateway's own routes (gateway/auth.py), None when keys are off."""
+    of a key for the gateway's own routes (gateway/auth.py), None when keys are off;
+    max_request_bytes: the largest body, and protobuf form of a request (the server's
+    receive limit)."""
     channel = _Channel(grpc_target, list(channel_options))
 
     @contextlib.asynccontextmanager
@@ -231,7 +261,7 @@ def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
         yield
         await channel.close()
 
-    app = Starlette(routes=[*routes(channel, authorize), *docs_routes()], exception_handlers={HTTPException: _http_error},
-                    lifespan=lifespan)
+    app = Starlette(routes=[*routes(channel, authorize, max_request_bytes), *docs_routes()], lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error, Exception: _unexpected_error})
     app.add_middleware(LocalRouteAuth, authorize=authorize)
     return app

@@ -13,6 +13,7 @@ import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from gateway.app import create_app
+from gateway.protocol import GatewayHttpProtocol
 from llamastack_grpc import services
 from server.agents.draft import DraftAgentExecution
 from server.agents.service import AgentService
@@ -144,8 +145,9 @@ class App:
 
     async def _start_gateway(self, target: str) -> None:
         app = create_app(target, channel_options=self.config.transport.channel_options(),
-                         authorize=self.policy.http_refusal)
-        uv_config = uvicorn.Config(app, host=self.config.host, port=self.config.http_port,
+                         authorize=self.policy.http_refusal,
+                         max_request_bytes=self.config.transport.max_receive_message_bytes)
+        uv_config = uvicorn.Config(app, host=self.config.host, port=self.config.http_port, http=GatewayHttpProtocol,
                                    log_level=self.config.log_level.lower(), lifespan="on",
                                    timeout_graceful_shutdown=int(self.config.grace_period),
                                    **uvicorn_ssl_options(self.config.security.tls))

@@ -7,7 +7,7 @@ Formats: text, Markdown, JSON, JSONL, CSV/TSV and HTML. The format is the docume
 else text. Every failure is an ``InvalidArgument`` naming the request field, so a bad
 document is refused when the job is submitted, never halfway through it.
 
-file:// and data: URIs are read by server/uris.py, as dataset sources are.
+file:// and data: URIs are read by server/uris.py (with its size cap), as dataset sources are.
 """
 from __future__ import annotations
 
@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from server.errors import InvalidArgument
-from server.uris import decode_data_uri, resolve_file_uri, scheme_of
-
-MAX_DOCUMENT_BYTES = 64 << 20
+from server.uris import decode_data_uri, read_file, resolve_file_uri, scheme_of
 
 _EXTENSIONS = {
     ".txt": "text", ".text": "text", ".log": "text", ".rst": "text",
@@ -87,13 +85,7 @@ def load_uri(uri: str, mime_type: Optional[str], allowed_roots: Sequence[Path], 
         if fmt is None:
             raise InvalidArgument(field_name, f"unsupported file extension {path.suffix or '(none)'!r}: expected "
                                               f"{', '.join(sorted(_EXTENSIONS))}, or give mime_type")
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise InvalidArgument(field_name, f"file is larger than {MAX_DOCUMENT_BYTES >> 20} MiB")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidArgument(field_name, f"cannot read file: {exc.strerror or exc}") from None
-        return to_text(data, fmt, what=f"file {str(path)!r}", field_name=field_name), fmt, uri
+        return to_text(read_file(path, field_name), fmt, what=f"file {str(path)!r}", field_name=field_name), fmt, uri
     if scheme == "data":
         data, media_type = decode_data_uri(uri, field_name)
         fmt = media_format(mime_type, mime_field) if mime_type else media_format(media_type, field_name)

@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 MIB = 1024 * 1024
+# Request metadata the server takes, and answer metadata (error trailers) the gateway's
+# channel takes: room for everything the gateway forwards (gateway/app.py, 16 KiB).
+MAX_METADATA_BYTES = 64 * 1024
+_METADATA_OPTIONS = [("grpc.max_metadata_size", MAX_METADATA_BYTES),
+                     ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES)]
 
 
 @dataclass
 class TransportSettings:
-    # Largest message accepted and sent, both ways (a page of rows is one message).
-    max_receive_message_bytes: int = 128 * MIB
-    max_send_message_bytes: int = 128 * MIB
+    # Largest request accepted (over REST: the body, and its protobuf form; past it 413).
+    max_receive_message_bytes: int = 32 * MIB
+    # Largest answer sent (a page of rows is one message); 0: no limit, so that any page
+    # the API answers (`limit=-1` of any dataset) comes back whole.
+    max_send_message_bytes: int = 0
     # Server pings an idle connection this often, and drops it if no answer comes in time;
     # load balancers that cut idle connections keep them open this way.
     keepalive_time_s: float = 60.0
@@ -31,8 +38,8 @@ class TransportSettings:
         for name, value in vars(self).items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"transport.{name} must be a number >= 0, got {value!r}")
-        if self.max_receive_message_bytes < 1024 or self.max_send_message_bytes < 1024:
-            raise ValueError("transport: message size limits must be at least 1024 bytes")
+        if self.max_receive_message_bytes < 1024 or 0 < self.max_send_message_bytes < 1024:
+            raise ValueError("transport: message size limits must be at least 1024 bytes (send: or 0, no limit)")
 
     @classmethod
     def from_setting(cls, value: Any) -> TransportSettings:
@@ -42,9 +49,13 @@ class TransportSettings:
             raise ValueError("transport: expected a mapping")
         return cls(**value)
 
+    @property
+    def _answer_limit(self) -> int:
+        return int(self.max_send_message_bytes) or -1  # gRPC's -1: no limit
+
     def _sizes(self) -> list[tuple[str, int]]:
         return [("grpc.max_receive_message_length", int(self.max_receive_message_bytes)),
-                ("grpc.max_send_message_length", int(self.max_send_message_bytes))]
+                ("grpc.max_send_message_length", self._answer_limit), *_METADATA_OPTIONS]
 
     def server_options(self) -> list[tuple[str, int]]:
         options = self._sizes() + [
@@ -65,5 +76,5 @@ class TransportSettings:
 
     def channel_options(self) -> list[tuple[str, int]]:
         """The gateway's channel: the same sizes (the server's send is its receive)."""
-        return [("grpc.max_receive_message_length", int(self.max_send_message_bytes)),
-                ("grpc.max_send_message_length", int(self.max_receive_message_bytes))]
+        return [("grpc.max_receive_message_length", self._answer_limit),
+                ("grpc.max_send_message_length", int(self.max_receive_message_bytes)), *_METADATA_OPTIONS]

@@ -41,7 +41,8 @@ PROTOCOLS = ("grpc", "rest")
 # HTTP statuses back to the gRPC code a test expects (google.rpc.Code's documented mapping;
 # 400 and 409 stand for several codes, and read as the most common one).
 CODE_OF_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                  409: "ALREADY_EXISTS", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL",
+                  409: "ALREADY_EXISTS", 413: "RESOURCE_EXHAUSTED", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED",
+                  500: "INTERNAL",
                   501: "UNIMPLEMENTED", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
 ERROR_BODY_KEYS = {"status", "title", "detail"}
 

@@ -370,7 +370,7 @@ def test_bad_uris_are_invalid_argument_with_a_clear_message(client, files):
     (uri_body(""), "source.uri: is required"),
     (rows_body([], dataset_id=""), "dataset_id: must not be empty"),
     (rows_body([], dataset_id="a/b"), "dataset_id: must not contain '/'"),
-    (rows_body([], dataset_id="x" * 257), "dataset_id: must be at most 256 characters, got 257"),
+    (rows_body([], dataset_id="x" * 257), "dataset_id: must be at most 256 bytes long (UTF-8), got 257"),
     (rows_body([], dataset_id="tab\there"), "dataset_id: must not contain control characters (found U+0009)"),
 ])
 def test_invalid_register_requests(client, body, message):

@@ -12,10 +12,11 @@ from google.api import field_behavior_pb2
 from google.rpc import code_pb2, error_details_pb2
 from grpc_status import rpc_status
 
+from _requests import minimal_request
+from _spec import COMPANIONS, normalize, spec_2024_operations, spec_2025_operations
 from llamastack.datasets.v1beta import datasets_pb2
 from llamastack_grpc import http_bindings, services
-
-from _spec import COMPANIONS, normalize, spec_2024_operations, spec_2025_operations
+from llamastack_grpc.jsonmap import to_json
 
 ERROR_KEYS = {"status", "title", "detail"}
 
@@ -57,11 +58,14 @@ def _required_arrays(binding) -> list[str]:
 
 
 def _call(server, verb: str, path: str, binding):
+    """The smallest request that passes validation: path variables "x", REQUIRED fields set."""
     url = re.sub(r"\{[^}]+\}", "x", path)
+    path_fields = set(re.findall(r"\{([^}=]+)", binding.path))
+    fields = {k: v for k, v in to_json(minimal_request(binding.method.input_type)).items() if k not in path_fields}
     arrays = _required_arrays(binding)
     if verb in ("POST", "PUT", "PATCH"):
-        return server.http.request(verb, url, json={name: [] for name in arrays})
-    return server.http.request(verb, url, params={name: "x" for name in arrays})
+        return server.http.request(verb, url, json={**fields, **{name: [] for name in arrays}})
+    return server.http.request(verb, url, params={**fields, **{name: "x" for name in arrays}})
 
 
 @pytest.mark.parametrize("group", list(OPERATIONS))
@@ -194,10 +198,11 @@ def test_unimplemented_rpcs_answer_unimplemented_with_their_name(server):
     for method in methods:
         name = f"{method.containing_service.full_name}/{method.name}"
         with pytest.raises(grpc.RpcError) as caught:
+            request = minimal_request(method.input_type).SerializeToString()
             if method.server_streaming:
-                list(server.channel.unary_stream(f"/{name}")(b"", timeout=10))
+                list(server.channel.unary_stream(f"/{name}")(request, timeout=10))
             else:
-                server.channel.unary_unary(f"/{name}")(b"", timeout=10)
+                server.channel.unary_unary(f"/{name}")(request, timeout=10)
         assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED, name
         assert name in caught.value.details()
 

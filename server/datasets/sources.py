@@ -17,14 +17,18 @@ import decimal
 import io
 import json
 import math
+import sys
 import uuid
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
+from llamastack_grpc import MAX_JSON_DEPTH, quoted
 from server.errors import InvalidArgument
-from server.uris import decode_data_uri, resolve_file_uri, scheme_of
+from server.uris import decode_data_uri, read_file, resolve_file_uri, scheme_of
 
 FIELD = "source.uri"
+_DOUBLE_MAX = sys.float_info.max
 
 _EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
@@ -57,22 +61,17 @@ def load_uri_rows(uri: str, allowed_roots: Sequence[Path]) -> list[dict[str, Any
         path = resolve_file_uri(uri, allowed_roots, FIELD)
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
-            raise _fail(f"unsupported file extension {path.suffix or '(none)'!r} for {str(path)!r}: "
+            raise _fail(f"unsupported file extension {quoted(path.suffix or '(none)')} for {quoted(str(path))}: "
                         "expected .jsonl, .json, .csv or .parquet")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise _fail(f"cannot read file {str(path)!r}: {exc.strerror or exc}") from None
-        return parse_rows(data, fmt, what=f"file {str(path)!r}")
+        return parse_rows(read_file(path, FIELD), fmt, what=f"file {quoted(str(path))}")
     if scheme == "data":
         data, media_type = decode_data_uri(uri, FIELD)
         fmt = _MEDIA_TYPES.get(media_type.lower())
         if fmt is None:
-            raise _fail(f"unsupported data URI media type {media_type or '(none)'!r}: "
+            raise _fail(f"unsupported data URI media type {quoted(media_type or '(none)')}: "
                         "expected text/csv or application/jsonl")
         return parse_rows(data, fmt, what="data URI")
-    shown = scheme or uri[:32]
-    raise _fail(f"unsupported URI scheme {shown!r}: only file:// and data: URIs are supported")
+    raise _fail(f"unsupported URI scheme {quoted(scheme or uri, 32)}: only file:// and data: URIs are supported")
 
 
 # ---------------------------------------------------------------- parsing
@@ -104,27 +103,31 @@ def _parse_jsonl(data: bytes, what: str) -> list[dict[str, Any]]:
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
-            raise _fail(f"{what}: line {lineno} is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise _fail(f"{what}: line {lineno} is not valid JSON: {_json_error(exc)}") from None
         if not isinstance(value, dict):
             raise _fail(f"{what}: line {lineno} is a JSON {_json_kind(value)}, expected an object (one row per line)")
-        rows.append(_clean(value))
+        rows.append(_clean_row(value, what, f"line {lineno}"))
     return rows
 
 
 def _parse_json(data: bytes, what: str) -> list[dict[str, Any]]:
     try:
         value = json.loads(_text(data, what))
-    except ValueError as exc:
-        raise _fail(f"{what} is not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise _fail(f"{what} is not valid JSON: {_json_error(exc)}") from None
     if not isinstance(value, list):
         raise _fail(f"{what} holds a JSON {_json_kind(value)}, expected an array of row objects")
     rows = []
     for i, item in enumerate(value):
         if not isinstance(item, dict):
             raise _fail(f"{what}: element {i} is a JSON {_json_kind(item)}, expected an object")
-        rows.append(_clean(item))
+        rows.append(_clean_row(item, what, f"element {i}"))
     return rows
+
+
+def _json_error(exc: Exception) -> str:
+    return f"nested more than {MAX_JSON_DEPTH} levels deep" if isinstance(exc, RecursionError) else str(exc)
 
 
 def _json_kind(value: Any) -> str:
@@ -188,26 +191,45 @@ def _table_rows(table, what: str) -> list[dict[str, Any]]:
             raise _fail(f"{what} has duplicate column {name!r}")
         seen.add(name)
     try:
-        return [_clean(row) for row in table.to_pylist()]
+        return [_clean_row(row, what, f"row {i}") for i, row in enumerate(table.to_pylist())]
     except (ValueError, TypeError, OverflowError) as exc:  # pragma: no cover - exotic types
         raise _fail(f"{what} holds values that cannot be represented as JSON: {exc}") from None
 
 
-def _clean(value: Any) -> Any:
-    """Turn a value into a JSON-compatible one (what google.protobuf.Struct can hold)."""
+class _Unstorable(Exception):
+    """A value that a row in the store (a google.protobuf.Struct) could not give back as read."""
+
+
+def _clean_row(value: dict, what: str, where: str) -> dict:
+    try:
+        return _clean(value, 1)
+    except _Unstorable as exc:
+        raise _fail(f"{what}: {where} {exc}") from None
+
+
+def _clean(value: Any, depth: int) -> Any:
+    """Turn a value into a JSON-compatible one (what google.protobuf.Struct can hold):
+    non-finite numbers (a missing value in CSV or Parquet) become null; an integer past
+    a double's range (which the Struct keeps numbers as), and nesting past MAX_JSON_DEPTH,
+    are refused."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
+        if abs(value) > _DOUBLE_MAX:
+            raise _Unstorable(f"holds a {len(str(abs(value)))}-digit integer, past the range of the double "
+                              "a JSON number in the store is kept as")
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list, tuple)):
+        raise _Unstorable(f"is nested more than {MAX_JSON_DEPTH} levels deep")
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): _clean(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         # pyarrow gives map columns as lists of (key, value) tuples: keep them as pairs.
-        return [_clean(v) for v in value]
+        return [_clean(v, depth + 1) for v in value]
     if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else None
+        return _clean(float(value), depth) if value.is_finite() else None
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, _dt.timedelta):
@@ -221,5 +243,5 @@ def _clean(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Iterable):
-        return [_clean(v) for v in value]
+        return [_clean(v, depth + 1) for v in value]
     return str(value)

@@ -2,7 +2,9 @@
 
 Every service of the contract is registered. A method whose area has a servicer
 runs through one wrapper (validate the request, call the servicer, map domain
-errors to a status); any other method answers UNIMPLEMENTED with its own name.
+errors to a status); any other method validates its request the same way and then
+answers UNIMPLEMENTED with its own name. Bytes that do not decode as the request
+message are INVALID_ARGUMENT, for every method.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from typing import Any
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from google.protobuf.message import DecodeError
 from google.rpc import code_pb2
 
-from server.errors import ServiceError
+from server.errors import InvalidArgument, ServiceError
 from server.rpc.details import error_status
 from server.rpc.status import to_grpc_status
 from server.rpc.validation import validate
@@ -44,12 +47,14 @@ def _method_handler(method: MethodDescriptor, servicer: Any) -> grpc.RpcMethodHa
 
     if implementation is None:
         async def behaviour(request, context):
-            await context.abort_with_status(error_status(code_pb2.UNIMPLEMENTED, f"{full_name} is not implemented yet",
-                                                         "NOT_IMPLEMENTED"))
+            with _errors_as_status(full_name, context) as aborted:
+                _accept(request)
+            await context.abort_with_status(aborted.status or error_status(
+                code_pb2.UNIMPLEMENTED, f"{full_name} is not implemented yet", "NOT_IMPLEMENTED"))
     elif method.server_streaming:
         async def behaviour(request, context):
             with _errors_as_status(full_name, context) as aborted:
-                validate(request)
+                _accept(request)
                 # Written here rather than yielded, so that the servicer's stream is closed the
                 # moment the call ends, however it ends (the client cancelling while a message
                 # is written included): its cleanup never waits for the garbage collector.
@@ -61,13 +66,40 @@ def _method_handler(method: MethodDescriptor, servicer: Any) -> grpc.RpcMethodHa
     else:
         async def behaviour(request, context):
             with _errors_as_status(full_name, context) as aborted:
-                validate(request)
+                _accept(request)
                 return await implementation(request, context)
             await context.abort_with_status(aborted.status)
 
     make = grpc.unary_stream_rpc_method_handler if method.server_streaming else grpc.unary_unary_rpc_method_handler
-    return make(behaviour, request_deserializer=request_type.FromString,
+    return make(behaviour, request_deserializer=_deserializer(request_type),
                 response_serializer=response_type.SerializeToString)
+
+
+class _Undecodable:
+    """What the request deserializer hands on for bytes that are not the request message
+    (corrupt, or nested past protobuf's depth limit): the handler answers INVALID_ARGUMENT,
+    where a raising deserializer would give UNKNOWN and a logged traceback per call."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+
+def _deserializer(request_type):
+    undecodable = _Undecodable(request_type.DESCRIPTOR.full_name)
+
+    def deserialize(data: bytes):
+        try:
+            return request_type.FromString(data)
+        except DecodeError:
+            return undecodable
+    return deserialize
+
+
+def _accept(request) -> None:
+    if isinstance(request, _Undecodable):
+        raise InvalidArgument("", f"the request is not a valid {request.type_name} message "
+                                  "(corrupt bytes, or nested past protobuf's depth limit of 100)")
+    validate(request)
 
 
 class _Aborted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import grpc
 from google.rpc import code_pb2
 
+from llamastack_grpc import bounded
 from server import errors
 from server.rpc.details import error_status
 
@@ -18,7 +19,9 @@ _CODES = {
 
 
 def to_grpc_status(error: errors.ServiceError) -> grpc.Status:
+    # Messages are bounded: they travel in trailers, whose size gRPC limits.
     code = next(c for kind, c in _CODES.items() if isinstance(error, kind))
     bad_field = isinstance(error, errors.InvalidArgument) and error.field
-    violations = ((error.field, error.description),) if bad_field else ()
-    return error_status(code, error.message, error.reason, field_violations=violations, retry_delay=error.retry_after)
+    violations = ((bounded(error.field, 256), bounded(error.description)),) if bad_field else ()
+    return error_status(code, bounded(error.message), error.reason, field_violations=violations,
+                        retry_delay=error.retry_after)

@@ -12,9 +12,10 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
-import llamastack
 from google.api import annotations_pb2
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+
+import llamastack
 
 
 @functools.cache
@@ -56,10 +57,18 @@ def http_bindings(service: ServiceDescriptor) -> list[HttpBinding]:
     return bindings
 
 
+# google.protobuf.Struct keeps every number as a double: the integers it holds exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
+# JSON nesting the service accepts (a request body, a row read from a file). protobuf
+# decodes messages nested at most 100 levels and a JSON object in a Struct costs three
+# (Struct, map entry, Value), so 32 levels fit in any request and the answers echoing it.
+MAX_JSON_DEPTH = 32
+
+
 def integral_numbers(value):
     """google.protobuf.Struct keeps every number as a double; JSON read back from one
     should give whole numbers as integers again (e.g. `maxLength: 10`, row values)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
         return int(value)
     if isinstance(value, dict):
         return {k: integral_numbers(v) for k, v in value.items()}
@@ -73,3 +82,16 @@ def struct_to_dict(struct) -> dict:
     from google.protobuf import json_format
 
     return integral_numbers(json_format.MessageToDict(struct))
+
+
+def bounded(text: str, limit: int = 1024) -> str:
+    """An error message or field path cut to `limit` characters: a caller's long value
+    must not make an error too large for a status trailer (or a reader)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def quoted(value: str, limit: int = 200) -> str:
+    """A caller's string as an error message quotes it: repr() of at most `limit` characters."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value)} characters)"

@@ -9,19 +9,24 @@ annotations (docs/proto-conventions.md):
     discriminator; untagged unions are the chosen member's bare JSON; `json_array`
     messages are bare arrays;
   - 64-bit integers are JSON numbers, as the specs' `integer`.
-Reading JSON checks every value's type and names the offending field by its path.
+Reading JSON checks every value's type and names the offending field by its path;
+numbers must fit a double (finite: `1e400` or a 400-digit integer do not), which is
+also what a Struct or Value keeps them as.
 """
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterable
+import math
+from collections.abc import Iterable
+from typing import Any
 
 from google.api import field_behavior_pb2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, OneofDescriptor
 from google.protobuf.message import Message
+
 from llamastack.annotations.v1 import annotations_pb2 as ann
-from llamastack_grpc import integral_numbers
+from llamastack_grpc import bounded, integral_numbers, quoted
 
 _WELL_KNOWN = frozenset(
     "google.protobuf." + name
@@ -43,6 +48,7 @@ class JsonMappingError(ValueError):
     """A JSON value does not fit the message; `field` is its path (e.g. `source.uri`)."""
 
     def __init__(self, field: str, message: str):
+        field = bounded(field, 256)
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
 
@@ -195,6 +201,8 @@ def _prepare(value: Any, desc: Descriptor, path: str) -> Any:
         except ValueError as exc:
             raise JsonMappingError(path, str(exc)) from None
     if shape.kind == "well_known":
+        if desc.full_name in _JSON_VALUES:
+            _check_json_numbers(value, path)
         return value
     if shape.kind == "array":
         if not isinstance(value, list):
@@ -227,7 +235,7 @@ def _prepare_tagged(value: dict, shape: _Shape, path: str) -> dict:
         raise JsonMappingError(key_path, f"is required: one of {', '.join(shape.members)}")
     member = shape.members.get(tag) if isinstance(tag, str) else None
     if member is None:
-        raise JsonMappingError(key_path, f"must be one of {', '.join(shape.members)}, got {tag!r}")
+        raise JsonMappingError(key_path, f"must be one of {', '.join(shape.members)}, got {_shown(tag)}")
     inner = value
     if shape.discriminator not in _shape(member.message_type).fields:
         inner = {k: v for k, v in value.items() if k != shape.discriminator}
@@ -293,7 +301,7 @@ def _prepare_one(value: Any, field: FieldDescriptor, path: str) -> Any:
     if field.enum_type is not None:
         names = _enum_wire(field.enum_type)[1]
         if not isinstance(value, str) or value not in names:
-            raise JsonMappingError(path, f"must be one of {', '.join(map(repr, names))}, got {value!r}")
+            raise JsonMappingError(path, f"must be one of {', '.join(map(repr, names))}, got {_shown(value)}")
         return names[value]
     kind = _kind(value)
     if field.type == FieldDescriptor.TYPE_BOOL:
@@ -301,17 +309,58 @@ def _prepare_one(value: Any, field: FieldDescriptor, path: str) -> Any:
             raise JsonMappingError(path, f"expected a boolean, got {kind}")
     elif field.type in _INTEGER:
         if not (kind == "number" and (isinstance(value, int) or value.is_integer())):
-            raise JsonMappingError(path, f"expected an integer, got {kind} {value!r}")
+            raise JsonMappingError(path, f"expected an integer, got {kind} {_shown(value)}")
         low, high = _integer_range(field.type)
         if not low <= int(value) <= high:
-            raise JsonMappingError(path, f"{int(value)} is out of range [{low}, {high}]")
+            raise JsonMappingError(path, f"{_shown(int(value))} is out of range [{low}, {high}]")
         return int(value)
     elif field.type in _FLOAT:
         if kind != "number":
             raise JsonMappingError(path, f"expected a number, got {kind}")
+        _check_finite(value, path, _FLOAT_MAX[field.type])
     elif field.type == FieldDescriptor.TYPE_STRING and kind != "string":
         raise JsonMappingError(path, f"expected a string, got {kind}")
     return value
+
+
+_FLOAT_MAX = {FieldDescriptor.TYPE_DOUBLE: 1.7976931348623157e308, FieldDescriptor.TYPE_FLOAT: 3.4028234663852886e38}
+
+
+def _check_finite(value: float | int, path: str, largest: float = _FLOAT_MAX[FieldDescriptor.TYPE_DOUBLE]) -> None:
+    """JSON has no Infinity or NaN: a number past the type's range (`1e400`) is refused."""
+    try:
+        finite = math.isfinite(value) and abs(float(value)) <= largest
+    except OverflowError:  # an integer too large for any double
+        finite = False
+    if not finite:
+        raise JsonMappingError(path, f"{_shown(value)} does not fit: numbers must be finite, at most {largest:.2g} "
+                                     "in magnitude")
+
+
+def _check_json_numbers(value: Any, path: str) -> None:
+    """A Struct/Value keeps numbers as doubles: each must fit one, or it could not be
+    stored and read back."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_numbers(item, _join(path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json_numbers(item, f"{path}[{i}]")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        _check_finite(value, path)
+
+
+def _shown(value: Any) -> str:
+    """A caller's value as an error message quotes it (bounded: values may be huge)."""
+    if isinstance(value, str):
+        return quoted(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**24:
+        return f"a {len(str(abs(value)))}-digit integer"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number past the range of a double"
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    return f"a JSON {_kind(value)}"
 
 
 def _integer_range(field_type: int) -> tuple[int, int]:
@@ -328,15 +377,17 @@ def scalar_from_text(text: str, field: FieldDescriptor, path: str) -> Any:
         raise JsonMappingError(path, "cannot be given as a query parameter")
     if field.type == FieldDescriptor.TYPE_BOOL:
         if text.lower() not in ("true", "false", "1", "0"):
-            raise JsonMappingError(path, f"expected true or false, got {text!r}")
+            raise JsonMappingError(path, f"expected true or false, got {quoted(text)}")
         return text.lower() in ("true", "1")
     try:
         if field.type in _INTEGER:
             return int(text)
         if field.type in _FLOAT:
-            return float(text)
+            number = float(text)
+            _check_finite(number, path, _FLOAT_MAX[field.type])
+            return number
     except ValueError:
-        raise JsonMappingError(path, f"expected a number, got {text!r}") from None
+        raise JsonMappingError(path, f"expected a number, got {quoted(text)}") from None
     return text
 
 
