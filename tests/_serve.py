@@ -13,6 +13,8 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from _wait import wait_until
 from llamastack.datasetio.v1beta import datasetio_pb2_grpc
 from llamastack.datasets.v1beta import datasets_pb2_grpc
 
@@ -77,19 +79,22 @@ class Cli:
     def wait_ready(self) -> bool:
         """True once health says SERVING and the gateway answers; False if the process
         exited first (the caller retries on other ports if a port was taken meanwhile)."""
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+        def state() -> str | None:
             if self.proc.poll() is not None:
-                return False
+                return "exited"
             try:
                 status = self.health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1).status
                 if status == health_pb2.HealthCheckResponse.SERVING and \
                         self.http.get("/v1beta/datasets", timeout=2).status_code == 200:
-                    return True
+                    return "ready"
             except (grpc.RpcError, httpx.HTTPError):
                 pass
-            time.sleep(0.1)
-        pytest.fail(f"serve was not ready within {START_TIMEOUT}s:\n{self.log()}")
+            return None
+
+        try:
+            return wait_until(state, timeout=START_TIMEOUT, interval=0.1) == "ready"
+        except AssertionError:
+            pytest.fail(f"serve was not ready within {START_TIMEOUT}s:\n{self.log()}")
 
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
@@ -101,7 +106,7 @@ class Cli:
             pytest.fail(f"serve did not exit within {timeout}s:\n{self.log()}")
 
     @classmethod
-    def start(cls, data_dir: Path, roots: list[Path], attempts: int = 3, extra_args: tuple[str, ...] = ()) -> "Cli":
+    def start(cls, data_dir: Path, roots: list[Path], attempts: int = 3, extra_args: tuple[str, ...] = ()) -> Cli:
         for _ in range(attempts):
             server = cls(data_dir, roots, extra_args=extra_args)
             if server.wait_ready():

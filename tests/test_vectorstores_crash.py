@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import yaml
 
 from _serve import Cli
+from _wait import wait_job, wait_until
 from server.inference.models import bundled_embedding_checkpoint
 from server.storage import LmdbStore
 from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
@@ -46,13 +46,8 @@ def _stored(data_dir: Path, store_id: str) -> dict[str, int]:
 
 
 def _wait_job(http: httpx.Client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json()
-        if job["status"] not in ("validating", "running"):
-            return job
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
+    return wait_job(lambda: http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json(),
+                    timeout=timeout, interval=0.1)
 
 
 def test_sigkill_during_an_insert_job_leaves_whole_documents_and_a_failed_job(tmp_path):
@@ -80,13 +75,12 @@ def test_sigkill_during_an_insert_job_leaves_whole_documents_and_a_failed_job(tm
         submitted = server.http.post("/vector_store/insert/jobs/submit", json=body)
         assert submitted.status_code == 200, submitted.text
         job_id = submitted.json()["id"]
-        deadline = time.monotonic() + 60
-        while True:
+        def three_documents_in() -> bool:
             job = server.http.get("/vector_store/insert/jobs/status", params={"job_id": job_id}).json()
-            if job["documents_done"] >= 3:
-                break
-            assert job["status"] in ("validating", "running") and time.monotonic() < deadline, job
-            time.sleep(0.05)
+            assert job["status"] in ("validating", "running"), job
+            return job["documents_done"] >= 3
+
+        wait_until(three_documents_in, timeout=60, message="three documents stored")
         server.proc.send_signal(signal.SIGKILL)
         assert server.proc.wait(timeout=30) == -signal.SIGKILL
     finally:
