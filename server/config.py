@@ -58,8 +58,8 @@ class ServerConfig:
     health_port: int | None = None
 
     def __post_init__(self):
-        self.security = SecuritySettings.from_setting(self.security)
-        self.transport = TransportSettings.from_setting(self.transport)
+        self.security = _section(SecuritySettings, self.security, "security")
+        self.transport = _section(TransportSettings, self.transport, "transport")
         if self.eval_judge_max_tokens < 1:
             raise ValueError(f"eval_judge_max_tokens must be at least 1, got {self.eval_judge_max_tokens}")
         self.data_dir = Path(self.data_dir).expanduser()
@@ -84,4 +84,19 @@ class ServerConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError as exc:  # an unknown key inside a section (tls, api_keys...)
+            raise ValueError(str(exc)) from None
+
+
+def _section(kind: type, value: Any, name: str):
+    """A nested section of the configuration (a mapping in YAML) as its dataclass."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError(f"{name}: expected a mapping")
+    unknown = sorted(set(value) - {f.name for f in dataclasses.fields(kind)})
+    if unknown:
+        raise ValueError(f"{name}: unknown setting(s) {', '.join(unknown)}")
+    return kind(**value)

@@ -4,7 +4,6 @@ channel to it (see docs/configuration.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 MIB = 1024 * 1024
 # Request metadata the server takes, and answer metadata (error trailers) the gateway's
@@ -41,13 +40,6 @@ class TransportSettings:
         if self.max_receive_message_bytes < 1024 or 0 < self.max_send_message_bytes < 1024:
             raise ValueError("transport: message size limits must be at least 1024 bytes (send: or 0, no limit)")
 
-    @classmethod
-    def from_setting(cls, value: Any) -> TransportSettings:
-        if isinstance(value, cls):
-            return value
-        if not isinstance(value, dict):
-            raise ValueError("transport: expected a mapping")
-        return cls(**value)
 
     @property
     def _answer_limit(self) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 SCOPES = ("read_write", "read_only")
 # Groups of calls that may be answered without a key.
@@ -73,10 +72,3 @@ class SecuritySettings:
             raise ValueError(f"security.exempt: unknown group(s) {', '.join(unknown)} "
                              f"(known: {', '.join(EXEMPTABLE)})")
 
-    @classmethod
-    def from_setting(cls, value: Any) -> SecuritySettings:
-        if isinstance(value, cls):
-            return value
-        if not isinstance(value, dict):
-            raise ValueError("security: expected a mapping")
-        return cls(**value)
