@@ -164,7 +164,7 @@ async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(st
         victim = await runner.submit("race", {})  # ... so this one waits queued
         # Cancel it about as the slot frees: not a synchronization, the race under test (its
         # outcome may fall either side; the invariant below holds for both).
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # the race under test, see above
         record = await runner.cancel(victim.id)
         assert record.state == JobState.CANCELLED
         await wait_state(runner, holder.id, JobState.COMPLETED)
@@ -181,7 +181,7 @@ async def test_cancel_terminates_the_jobs_subprocess(store, tmp_path):
 
     async def work(ctx):  # a child that would sleep a minute: the cancel must end it
         code = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
-                "print('child started', flush=True); time.sleep(60)")
+                "print('child started', flush=True); time.sleep(60)")  # the child's sleep, not the test's
         await ctx.run_subprocess(sys.executable, "-c", code)
 
     runner.register("proc", work)

@@ -64,13 +64,12 @@ async def test_syntax_error_and_exit_codes():
 
 
 async def test_stdlib_pathlib_asyncio_and_threads_work():
-    # The sleeps run inside the sandboxed code (asyncio working there), not in the test.
     code = """
 import asyncio, threading, json
 from pathlib import Path
 async def main():
-    await asyncio.sleep(0.01)
-    return sum(await asyncio.gather(*(asyncio.sleep(0, result=i) for i in range(4))))
+    await asyncio.sleep(0.01)  # sandboxed code: asyncio's timers work there (no test waits on it)
+    return sum(await asyncio.gather(*(asyncio.sleep(0, result=i) for i in range(4))))  # sandboxed code
 box = []
 thread = threading.Thread(target=lambda: box.append('thread'))
 thread.start(); thread.join()
@@ -94,7 +93,7 @@ async def test_infinite_loop_times_out():
 
 async def test_sleeping_code_times_out_too():
     # The sandboxed code sleeps (a process that uses no CPU); the test waits on run_python only.
-    result = await run_python("import time\nprint('start')\ntime.sleep(60)", SandboxLimits(timeout_s=1))
+    result = await run_python("import time\nprint('start')\ntime.sleep(60)", SandboxLimits(timeout_s=1))  # sandboxed
     assert result.timed_out and result.stdout == "start\n"  # output before the kill is kept
 
 
