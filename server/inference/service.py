@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator, Optional
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from server.jobs.budget import EngineBudget
 @dataclass
 class RewardScore:
     score: float
-    logprob: Optional[float]
+    logprob: float | None
 
 
 REWARD_FUNCTIONS = ("reward_model", "mean_logprob")
@@ -53,9 +53,9 @@ class InferenceService:
             raise InvalidArgument("model", "no LLM is configured on this server")
         return spec.id
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatResult]:
-        """Yields ChatDelta pieces of every candidate as they are made (interleaved),
-        then one ChatResult with the whole answers and the token usage."""
+    def check_chat(self, request: ChatRequest) -> Engine:
+        """The request's engine, once the request is known to be valid (else InvalidArgument
+        naming the field, NotFound for an unknown model)."""
         if request.n < 1:
             raise InvalidArgument("n_completions", "must be at least 1")
         if request.max_tokens < 1:
@@ -69,7 +69,12 @@ class InferenceService:
         if request.repetition_penalty <= 0:
             raise InvalidArgument("options.repetition_penalty", "must be greater than 0")
         chat.check_tools(request)
-        engine = self._llm(request.model_id)
+        return self._llm(request.model_id)
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatResult]:
+        """Yields ChatDelta pieces of every candidate as they are made (interleaved),
+        then one ChatResult with the whole answers and the token usage."""
+        engine = self.check_chat(request)
         prompt = chat.render_prompt(engine.tokenizer, request)
         tool_format = chat.tool_format(request)
         forced = chat.forced_tools(request)
@@ -130,7 +135,7 @@ class InferenceService:
     async def embed(self, model_id: str, texts: list[str]) -> np.ndarray:
         return await self.registry.get(model_id, ("embedding",)).embed(texts)
 
-    async def rerank(self, model_id: str, query: str, items: list[str], max_num_results: Optional[int]):
+    async def rerank(self, model_id: str, query: str, items: list[str], max_num_results: int | None):
         """(index, relevance score) pairs, most relevant first."""
         if max_num_results is not None and max_num_results < 1:
             raise InvalidArgument("max_num_results", "must be at least 1")
@@ -149,30 +154,36 @@ class InferenceService:
 
     # ---------------------------------------------------------------- reward scoring
 
-    async def score_reward(self, model_id: Optional[str], messages: list[dict], response: str,
-                           function: Optional[str], background: bool = False) -> RewardScore:
+    def check_scoring(self, model_id: str | None, function: str | None,
+                      model_field: str = "reward") -> tuple[str, str]:
+        """(model id, scoring function), defaults filled in and checked: `reward_model` needs
+        a reward model, `mean_logprob` an LLM that scores log-probabilities."""
         model_id = model_id or self._default_reward_model()
-        async with self._engine_slot(model_id, background):
-            return await self._score_reward(model_id, messages, response, function)
-
-    async def _score_reward(self, model_id: str, messages: list[dict], response: str,
-                            function: Optional[str]) -> RewardScore:
-        spec = self.registry.spec(model_id, "reward")
+        spec = self.registry.spec(model_id, model_field)
         function = function or ("reward_model" if spec.kind == "reward" else "mean_logprob")
         if function not in REWARD_FUNCTIONS:
             raise InvalidArgument("scoring_function.name",
                                   f"unknown scoring function {function!r}; known: {', '.join(REWARD_FUNCTIONS)}")
-        if function == "reward_model":
-            reward = self.registry.get(model_id, ("reward",), "reward")
-            prompt = chat.render_prompt(reward.tokenizer, ChatRequest(model_id, messages))
-            score = await reward.score(prompt + chat.encode_continuation(reward.tokenizer, response))
-            logprob = None
-            llm = self.registry.first("llm")
-            if llm is not None:
-                logprob = sum(await self._logprobs(llm.id, messages, response))
-            return RewardScore(score=score, logprob=logprob)
-        logprobs = await self._logprobs(model_id, messages, response)
-        return RewardScore(score=float(np.mean(logprobs)) if logprobs else 0.0, logprob=float(sum(logprobs)))
+        model = self.registry.get(model_id, ("reward",) if function == "reward_model" else ("llm",), model_field)
+        if function == "mean_logprob" and not isinstance(model, ScoringEngine):
+            raise InvalidArgument(model_field, f"model '{model_id}' cannot score log-probabilities")
+        return model_id, function
+
+    async def score_reward(self, model_id: str | None, messages: list[dict], response: str,
+                           function: str | None, background: bool = False) -> RewardScore:
+        model_id, function = self.check_scoring(model_id, function)
+        async with self._engine_slot(model_id, background):
+            if function == "reward_model":
+                reward = self.registry.get(model_id, ("reward",), "reward")
+                prompt = chat.render_prompt(reward.tokenizer, ChatRequest(model_id, messages))
+                score = await reward.score(prompt + chat.encode_continuation(reward.tokenizer, response))
+                logprob = None
+                llm = self.registry.first("llm")
+                if llm is not None:
+                    logprob = sum(await self._logprobs(llm.id, messages, response))
+                return RewardScore(score=score, logprob=logprob)
+            logprobs = await self._logprobs(model_id, messages, response)
+            return RewardScore(score=float(np.mean(logprobs)) if logprobs else 0.0, logprob=float(sum(logprobs)))
 
     async def _logprobs(self, model_id: str, messages: list[dict], response: str) -> list[float]:
         engine = self.registry.get(model_id, ("llm",), "reward")

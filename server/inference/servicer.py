@@ -5,78 +5,26 @@ from __future__ import annotations
 import uuid
 from contextlib import aclosing
 
-from llamastack.common.v0 import common_pb2 as v0
 from llamastack.inference.v0 import inference_pb2 as chat_pb2
 from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2
 from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
-from llamastack_grpc import struct_to_dict
 from server.errors import InvalidArgument
+from server.inference import draft_messages as draft
 from server.inference import tool_formats
-from server.inference.chat import ChatDelta, ChatRequest, ChatResult, constraint_from_response_format, tool_from_def
+from server.inference.chat import ChatDelta, ChatRequest, tool_from_def
 from server.inference.service import InferenceService
-
-_FINISH = {"stop": v0.FINISH_REASON_STOP, "length": v0.FINISH_REASON_MAX_LENGTH}
-_ROLES = {v0.MODEL_INPUT_MESSAGE_ROLE_USER: "user", v0.MODEL_INPUT_MESSAGE_ROLE_TOOL: "tool"}
-
-
-def _messages(messages, field: str) -> list[dict]:
-    out = []
-    for i, message in enumerate(messages):
-        kind = message.WhichOneof("message")
-        if kind == "input":
-            if message.input.role not in _ROLES:
-                raise InvalidArgument(f"{field}[{i}].role", "must be user or tool")
-            out.append({"role": _ROLES[message.input.role], "content": message.input.text})
-        elif kind == "output":
-            out.append(_assistant(message.output))
-    if not out:
-        raise InvalidArgument(field, "must hold at least one message")
-    return out
-
-
-def _assistant(output: v0.ModelOutputMessage) -> dict:
-    message = {"role": "assistant", "content": output.text}
-    if output.HasField("tool_call"):
-        arguments = struct_to_dict(output.tool_call.arguments[0]) if output.tool_call.arguments else {}
-        message["tool_calls"] = [{"type": "function", "function": {"name": output.tool_call.name,
-                                                                   "arguments": arguments}}]
-    return message
 
 
 def chat_request(service: InferenceService, request: chat_pb2.ChatCompletionRequest) -> ChatRequest:
-    options = request.options
     tools = [tool_from_def(t, f"tools[{i}]") for i, t in enumerate(request.tools)]
     return ChatRequest(
         model_id=request.model if request.HasField("model") else service.default_llm(),
-        messages=_messages(request.messages, "messages"),
-        max_tokens=options.max_tokens if options.HasField("max_tokens") else 256,
-        temperature=options.temperature if options.HasField("temperature") else 0.0,
-        top_p=options.top_p if options.HasField("top_p") else 1.0,
-        top_k=options.top_k if options.HasField("top_k") else 0,
-        repetition_penalty=options.repetition_penalty if options.HasField("repetition_penalty") else 1.0,
-        stop=list(options.stop), logprobs=options.logprobs, response_format=constraint_from_response_format(options.response_format, "options.response_format"),
+        messages=draft.messages(request.messages, "messages"),
         tools=tools, tool_choice=request.tool_choice if request.HasField("tool_choice") else "auto",
         tool_prompt_format=tool_formats.name_from_proto(request.tool_prompt_format),
         n=request.n_completions if request.HasField("n_completions") else 1,
-        seed=options.seed if options.HasField("seed") else None,
+        **draft.sampling(request.options, "options"),
     )
-
-
-def _output(response_id: str, index: int, text: str, tokens, logprobs, finish, tool_call) -> v0.ModelOutputMessage:
-    message = v0.ModelOutputMessage(id=f"{response_id}-{index}", text=text, tokens=tokens, log_probs=logprobs)
-    if finish is not None:
-        message.finish_reason = _FINISH[finish]
-        message.eot = finish == "stop"
-        message.is_complete = True
-    if tool_call is not None:
-        message.tool_call.name = tool_call.name
-        message.tool_call.arguments.add().update(tool_call.arguments)
-    return message
-
-
-def _usage(result: ChatResult) -> v0.TokenUsage:
-    return v0.TokenUsage(input_tokens=result.prompt_tokens, output_tokens=result.completion_tokens,
-                         total_tokens=result.prompt_tokens + result.completion_tokens)
 
 
 class ChatServicer:
@@ -88,9 +36,9 @@ class ChatServicer:
         result = await self._service.chat(chat)
         response_id = f"chatcmpl-{uuid.uuid4().hex}"
         return chat_pb2.ChatCompletionResponse(
-            id=response_id, model_called=chat.model_id, usage=_usage(result),
-            candidates=[_output(response_id, i, c.text, c.tokens, c.logprobs, c.finish_reason, c.tool_call)
-                        for i, c in enumerate(result.candidates)])
+            id=response_id, model_called=chat.model_id, usage=draft.usage(result),
+            candidates=[draft.output_message(response_id, i, c.text, c.tokens, c.logprobs, c.finish_reason,
+                                             c.tool_call) for i, c in enumerate(result.candidates)])
 
     async def StreamChatCompletion(self, request, context):
         chat = chat_request(self._service, request)
@@ -99,12 +47,12 @@ class ChatServicer:
             async for item in stream:
                 if isinstance(item, ChatDelta):
                     yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id, candidates=[
-                        _output(response_id, item.candidate, item.text, [item.token_id],
-                                [item.logprob] if item.logprob is not None else [], item.finish_reason,
-                                item.tool_call)])
+                        draft.output_message(response_id, item.candidate, item.text, [item.token_id],
+                                             [item.logprob] if item.logprob is not None else [], item.finish_reason,
+                                             item.tool_call)])
                 else:
                     yield chat_pb2.ChatCompletionResponse(id=response_id, model_called=chat.model_id,
-                                                          usage=_usage(item))
+                                                          usage=draft.usage(item))
 
 
 def _rerank_text(value, field: str) -> str:
@@ -135,7 +83,7 @@ class RewardScoringServicer:
         self._service = service
 
     async def ScoreReward(self, request, context):
-        messages = _messages(request.prompt_with_response, "prompt_with_response")
+        messages = draft.messages(request.prompt_with_response, "prompt_with_response")
         if messages[-1]["role"] != "assistant":
             raise InvalidArgument("prompt_with_response", "must end with the response (a model output message)")
         result = await self._service.score_reward(
