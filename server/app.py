@@ -21,6 +21,10 @@ from server.agents.servicer import AgentsServicer, DraftAgentsServicer
 from server.agents.shields import build_shields
 from server.agents.store import AgentStore
 from server.agents.tools import ToolRuntime
+from server.batch.inference import BatchInference
+from server.batch.reward import BatchRewardScoring
+from server.batch.servicer import BatchInferenceServicer, BatchRewardScoringServicer, SyntheticDataGenServicer
+from server.batch.synthetic import SyntheticDataGen
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
 from server.datasets.servicer import DatasetIOServicer, DatasetsServicer
@@ -74,6 +78,12 @@ class App:
             "llamastack.inference.v1alpha.InferenceService": RerankServicer(inference),
             "llamastack.rewardscoring.v0.RewardScoringService": RewardScoringServicer(inference),
             "llamastack.vectorstore.v0.VectorStoreService": VectorStoreServicer(self.vector_stores),
+            "llamastack.batchinference.v0.BatchInferenceService": BatchInferenceServicer(
+                BatchInference(self.jobs, inference, config.file_roots)),
+            "llamastack.batchrewardscoring.v0.BatchRewardScoringService": BatchRewardScoringServicer(
+                BatchRewardScoring(self.jobs, inference, config.file_roots)),
+            "llamastack.syntheticdatagen.v0.SyntheticDataGenService": SyntheticDataGenServicer(
+                SyntheticDataGen(self.jobs, inference, config.file_roots)),
             "llamastack.agents.v1alpha.AgentsService": AgentsServicer(self.agents),
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
                                                                       self.vector_stores),

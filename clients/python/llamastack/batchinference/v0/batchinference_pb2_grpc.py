@@ -50,6 +50,11 @@ class BatchInferenceServiceStub:
                 request_serializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.CancelBatchInferenceJobRequest.SerializeToString,
                 response_deserializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.BatchInferenceJob.FromString,
                 _registered_method=True)
+        self.ListBatchInferenceJobOutputs = channel.unary_unary(
+                '/llamastack.batchinference.v0.BatchInferenceService/ListBatchInferenceJobOutputs',
+                request_serializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsRequest.SerializeToString,
+                response_deserializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsResponse.FromString,
+                _registered_method=True)
 
 
 class BatchInferenceServiceServicer:
@@ -77,6 +82,15 @@ class BatchInferenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBatchInferenceJobOutputs(self, request, context):
+        """Extension (docs/draft-decisions.md): the job's output lines, a page at a time in input
+        order: the answers to each input line (the success file), or the error file's lines. Clients rarely share the
+        server's disk.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BatchInferenceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +108,11 @@ def add_BatchInferenceServiceServicer_to_server(servicer, server):
                     servicer.CancelBatchInferenceJob,
                     request_deserializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.CancelBatchInferenceJobRequest.FromString,
                     response_serializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.BatchInferenceJob.SerializeToString,
+            ),
+            'ListBatchInferenceJobOutputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBatchInferenceJobOutputs,
+                    request_deserializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsRequest.FromString,
+                    response_serializer=llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +197,33 @@ class BatchInferenceService:
             '/llamastack.batchinference.v0.BatchInferenceService/CancelBatchInferenceJob',
             llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.CancelBatchInferenceJobRequest.SerializeToString,
             llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.BatchInferenceJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBatchInferenceJobOutputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/llamastack.batchinference.v0.BatchInferenceService/ListBatchInferenceJobOutputs',
+            llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsRequest.SerializeToString,
+            llamastack_dot_batchinference_dot_v0_dot_batchinference__pb2.ListBatchInferenceJobOutputsResponse.FromString,
             options,
             channel_credentials,
             insecure,

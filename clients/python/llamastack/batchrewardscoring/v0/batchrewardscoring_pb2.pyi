@@ -5,15 +5,16 @@ from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from llamastack.common.v0 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class BatchRewardScoringJob(_message.Message):
-    __slots__ = ("job_id", "created", "status", "input_file_path", "success_file_path", "error_file_path", "metadata")
+    __slots__ = ("job_id", "created", "status", "input_file_path", "success_file_path", "error_file_path", "metadata", "error", "lines_total", "lines_done", "lines_failed", "finished_at")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +22,11 @@ class BatchRewardScoringJob(_message.Message):
     SUCCESS_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
     ERROR_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    LINES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LINES_DONE_FIELD_NUMBER: _ClassVar[int]
+    LINES_FAILED_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     created: _timestamp_pb2.Timestamp
     status: _common_pb2.BatchJobStatus
@@ -28,7 +34,26 @@ class BatchRewardScoringJob(_message.Message):
     success_file_path: _common_pb2.Path
     error_file_path: _common_pb2.Path
     metadata: _struct_pb2.Struct
-    def __init__(self, job_id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.BatchJobStatus, str]] = ..., input_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., success_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., error_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    error: str
+    lines_total: int
+    lines_done: int
+    lines_failed: int
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, job_id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.BatchJobStatus, str]] = ..., input_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., success_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., error_file_path: _Optional[_Union[_common_pb2.Path, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[str] = ..., lines_total: _Optional[int] = ..., lines_done: _Optional[int] = ..., lines_failed: _Optional[int] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class BatchRewardScoringResult(_message.Message):
+    __slots__ = ("custom_id", "index", "score", "logprob", "metadata")
+    CUSTOM_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    LOGPROB_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    custom_id: str
+    index: int
+    score: float
+    logprob: float
+    metadata: _struct_pb2.Struct
+    def __init__(self, custom_id: _Optional[str] = ..., index: _Optional[int] = ..., score: _Optional[float] = ..., logprob: _Optional[float] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class SubmitBatchRewardScoringJobRequest(_message.Message):
     __slots__ = ("reward_model", "prompt_with_response_path", "scoring_function", "metadata")
@@ -53,3 +78,25 @@ class CancelBatchRewardScoringJobRequest(_message.Message):
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class ListBatchRewardScoringJobOutputsRequest(_message.Message):
+    __slots__ = ("job_id", "file", "page_size", "page_token")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    file: _common_pb2.BatchOutputFile
+    page_size: int
+    page_token: str
+    def __init__(self, job_id: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.BatchOutputFile, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListBatchRewardScoringJobOutputsResponse(_message.Message):
+    __slots__ = ("results", "errors", "next_page_token")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchRewardScoringResult]
+    errors: _containers.RepeatedCompositeFieldContainer[_common_pb2.BatchLineError]
+    next_page_token: str
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchRewardScoringResult, _Mapping]]] = ..., errors: _Optional[_Iterable[_Union[_common_pb2.BatchLineError, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -50,6 +50,11 @@ class BatchRewardScoringServiceStub:
                 request_serializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.CancelBatchRewardScoringJobRequest.SerializeToString,
                 response_deserializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.BatchRewardScoringJob.FromString,
                 _registered_method=True)
+        self.ListBatchRewardScoringJobOutputs = channel.unary_unary(
+                '/llamastack.batchrewardscoring.v0.BatchRewardScoringService/ListBatchRewardScoringJobOutputs',
+                request_serializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsRequest.SerializeToString,
+                response_deserializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsResponse.FromString,
+                _registered_method=True)
 
 
 class BatchRewardScoringServiceServicer:
@@ -77,6 +82,15 @@ class BatchRewardScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListBatchRewardScoringJobOutputs(self, request, context):
+        """Extension (docs/draft-decisions.md): the job's output lines, a page at a time in input
+        order: the score of each input line (the success file), or the error file's lines. Clients rarely share the
+        server's disk.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BatchRewardScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -94,6 +108,11 @@ def add_BatchRewardScoringServiceServicer_to_server(servicer, server):
                     servicer.CancelBatchRewardScoringJob,
                     request_deserializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.CancelBatchRewardScoringJobRequest.FromString,
                     response_serializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.BatchRewardScoringJob.SerializeToString,
+            ),
+            'ListBatchRewardScoringJobOutputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBatchRewardScoringJobOutputs,
+                    request_deserializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsRequest.FromString,
+                    response_serializer=llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -178,6 +197,33 @@ class BatchRewardScoringService:
             '/llamastack.batchrewardscoring.v0.BatchRewardScoringService/CancelBatchRewardScoringJob',
             llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.CancelBatchRewardScoringJobRequest.SerializeToString,
             llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.BatchRewardScoringJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBatchRewardScoringJobOutputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/llamastack.batchrewardscoring.v0.BatchRewardScoringService/ListBatchRewardScoringJobOutputs',
+            llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsRequest.SerializeToString,
+            llamastack_dot_batchrewardscoring_dot_v0_dot_batchrewardscoring__pb2.ListBatchRewardScoringJobOutputsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,10 +25,11 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from llamastack.annotations.v1 import annotations_pb2 as llamastack_dot_annotations_dot_v1_dot_annotations__pb2
+from llamastack.common.v1 import common_pb2 as llamastack_dot_common_dot_v1_dot_common__pb2
 from llamastack.common.v1 import inference_pb2 as llamastack_dot_common_dot_v1_dot_inference__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!llamastack/common/v0/common.proto\x12\x14llamastack.common.v0\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a$llamastack/common/v1/inference.proto\"\\\n\nAttachment\x12\x15\n\x03uri\x18\x01 \x01(\tH\x00R\x03uri\x88\x01\x01\x12!\n\tmime_type\x18\x02 \x01(\tH\x01R\tmime-type\x88\x01\x01\x42\x06\n\x04_uriB\x0c\n\n_mime_type\"\xef\x01\n\x11ModelInputMessage\x12?\n\x04role\x18\x01 \x01(\x0e\x32+.llamastack.common.v0.ModelInputMessageRoleR\x04role\x12\x17\n\x04text\x18\x02 \x01(\tH\x00R\x04text\x88\x01\x01\x12\x42\n\x0b\x61ttachments\x18\x03 \x03(\x0b\x32 .llamastack.common.v0.AttachmentR\x0b\x61ttachments\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x07\n\x05_text\"\x9f\x01\n\x08ToolCall\x12\x17\n\x04name\x18\x01 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x35\n\targuments\x18\x02 \x03(\x0b\x32\x17.google.protobuf.StructR\targuments\x12:\n\x0creturn_value\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x0breturnValueB\x07\n\x05_name\"\xc9\x03\n\x12ModelOutputMessage\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12\x17\n\x04text\x18\x02 \x01(\tH\x01R\x04text\x88\x01\x01\x12\x16\n\x06tokens\x18\x03 \x03(\x05R\x06tokens\x12<\n\ttool_call\x18\x04 \x01(\x0b\x32\x1e.llamastack.common.v0.ToolCallR\ttool_call\x12\x15\n\x03\x65ot\x18\x05 \x01(\x08H\x02R\x03\x65ot\x88\x01\x01\x12%\n\x0bis_complete\x18\x06 \x01(\x08H\x03R\x0bis_complete\x88\x01\x01\x12\x33\n\x12is_header_complete\x18\x07 \x01(\x08H\x04R\x12is_header_complete\x88\x01\x01\x12\x1c\n\tlog_probs\x18\x08 \x03(\x01R\tlog_probs\x12M\n\rfinish_reason\x18\t \x01(\x0e\x32\".llamastack.common.v0.FinishReasonH\x05R\rfinish_reason\x88\x01\x01\x42\x05\n\x03_idB\x07\n\x05_textB\x06\n\x04_eotB\x0e\n\x0c_is_completeB\x15\n\x13_is_header_completeB\x10\n\x0e_finish_reason\"\x9f\x01\n\x07Message\x12?\n\x05input\x18\x01 \x01(\x0b\x32\'.llamastack.common.v0.ModelInputMessageH\x00R\x05input\x12\x42\n\x06output\x18\x02 \x01(\x0b\x32(.llamastack.common.v0.ModelOutputMessageH\x00R\x06outputB\x0f\n\x07message\x12\x04\xd0\xf3\x18\x01\"\xbe\x03\n\x07Options\x12\x1f\n\x08logprobs\x18\x01 \x01(\x08H\x00R\x08logprobs\x88\x01\x01\x12#\n\nmax_tokens\x18\x02 \x01(\x05H\x01R\nmax_tokens\x88\x01\x01\x12%\n\x0btemperature\x18\x03 \x01(\x01H\x02R\x0btemperature\x88\x01\x01\x12\x19\n\x05top_p\x18\x04 \x01(\x01H\x03R\x05top_p\x88\x01\x01\x12\x19\n\x05top_k\x18\x05 \x01(\x05H\x04R\x05top_k\x88\x01\x01\x12\x33\n\x12repetition_penalty\x18\x06 \x01(\x01H\x05R\x12repetition_penalty\x88\x01\x01\x12\x12\n\x04stop\x18\x07 \x03(\tR\x04stop\x12N\n\x0fresponse_format\x18\x08 \x01(\x0b\x32$.llamastack.common.v1.ResponseFormatR\x0fresponse_format\x12\x17\n\x04seed\x18\t \x01(\x05H\x06R\x04seed\x88\x01\x01\x42\x0b\n\t_logprobsB\r\n\x0b_max_tokensB\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x08\n\x06_top_kB\x15\n\x13_repetition_penaltyB\x07\n\x05_seed\"\xbd\x01\n\nTokenUsage\x12\'\n\x0cinput_tokens\x18\x01 \x01(\x05H\x00R\x0cinput_tokens\x88\x01\x01\x12)\n\routput_tokens\x18\x02 \x01(\x05H\x01R\routput_tokens\x88\x01\x01\x12\'\n\x0ctotal_tokens\x18\x03 \x01(\x05H\x02R\x0ctotal_tokens\x88\x01\x01\x42\x0f\n\r_input_tokensB\x10\n\x0e_output_tokensB\x0f\n\r_total_tokens\"m\n\x04Path\x12\x19\n\x05value\x18\x01 \x01(\tH\x00R\x05value\x88\x01\x01\x12\x37\n\x04type\x18\x02 \x01(\x0e\x32\x1e.llamastack.common.v0.PathTypeH\x01R\x04type\x88\x01\x01\x42\x08\n\x06_valueB\x07\n\x05_type\"j\n\x03Log\x12\x1d\n\x07message\x18\x01 \x01(\tH\x00R\x07message\x88\x01\x01\x12\x38\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestampB\n\n\x08_message\"d\n\x0fScoringFunction\x12\x17\n\x04name\x18\x01 \x01(\tH\x00R\x04name\x88\x01\x01\x12/\n\x06params\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x06paramsB\x07\n\x05_name\"\x98\x02\n\x19ToolChainDeploymentConfig\x12\x32\n\x12inference_provider\x18\x01 \x01(\tH\x00R\x11inferenceProvider\x88\x01\x01\x12=\n\x18\x62\x61tch_inference_provider\x18\x02 \x01(\tH\x01R\x16\x62\x61tchInferenceProvider\x88\x01\x01\x12\x39\n\x16metric_logger_provider\x18\x03 \x01(\tH\x02R\x14metricLoggerProvider\x88\x01\x01\x42\x15\n\x13_inference_providerB\x1b\n\x19_batch_inference_providerB\x19\n\x17_metric_logger_provider*\x87\x01\n\x15ModelInputMessageRole\x12(\n$MODEL_INPUT_MESSAGE_ROLE_UNSPECIFIED\x10\x00\x12!\n\x1dMODEL_INPUT_MESSAGE_ROLE_USER\x10\x01\x12!\n\x1dMODEL_INPUT_MESSAGE_ROLE_TOOL\x10\x02*\x8d\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_SAFETY\x10\x02\x12,\n\x18\x46INISH_REASON_MAX_LENGTH\x10\x03\x1a\x0e\xe2\xf3\x18\nmax-length*i\n\x08PathType\x12\x19\n\x15PATH_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13PATH_TYPE_RAW_BYTES\x10\x01\x12\x16\n\x12PATH_TYPE_FILEPATH\x10\x02\x12\x11\n\rPATH_TYPE_URI\x10\x03*\xce\x01\n\x0e\x42\x61tchJobStatus\x12 \n\x1c\x42\x41TCH_JOB_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x42\x41TCH_JOB_STATUS_VALIDATING\x10\x01\x12\x1c\n\x18\x42\x41TCH_JOB_STATUS_RUNNING\x10\x02\x12\x1e\n\x1a\x42\x41TCH_JOB_STATUS_COMPLETED\x10\x03\x12\x1b\n\x17\x42\x41TCH_JOB_STATUS_FAILED\x10\x04\x12\x1e\n\x1a\x42\x41TCH_JOB_STATUS_CANCELLED\x10\x05\x42UZSgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/common/v0;commonv0b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!llamastack/common/v0/common.proto\x12\x14llamastack.common.v0\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a+llamastack/annotations/v1/annotations.proto\x1a!llamastack/common/v1/common.proto\x1a$llamastack/common/v1/inference.proto\"\\\n\nAttachment\x12\x15\n\x03uri\x18\x01 \x01(\tH\x00R\x03uri\x88\x01\x01\x12!\n\tmime_type\x18\x02 \x01(\tH\x01R\tmime-type\x88\x01\x01\x42\x06\n\x04_uriB\x0c\n\n_mime_type\"\xef\x01\n\x11ModelInputMessage\x12?\n\x04role\x18\x01 \x01(\x0e\x32+.llamastack.common.v0.ModelInputMessageRoleR\x04role\x12\x17\n\x04text\x18\x02 \x01(\tH\x00R\x04text\x88\x01\x01\x12\x42\n\x0b\x61ttachments\x18\x03 \x03(\x0b\x32 .llamastack.common.v0.AttachmentR\x0b\x61ttachments\x12\x33\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructR\x08metadataB\x07\n\x05_text\"\x9f\x01\n\x08ToolCall\x12\x17\n\x04name\x18\x01 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x35\n\targuments\x18\x02 \x03(\x0b\x32\x17.google.protobuf.StructR\targuments\x12:\n\x0creturn_value\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x0breturnValueB\x07\n\x05_name\"\xc9\x03\n\x12ModelOutputMessage\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01\x12\x17\n\x04text\x18\x02 \x01(\tH\x01R\x04text\x88\x01\x01\x12\x16\n\x06tokens\x18\x03 \x03(\x05R\x06tokens\x12<\n\ttool_call\x18\x04 \x01(\x0b\x32\x1e.llamastack.common.v0.ToolCallR\ttool_call\x12\x15\n\x03\x65ot\x18\x05 \x01(\x08H\x02R\x03\x65ot\x88\x01\x01\x12%\n\x0bis_complete\x18\x06 \x01(\x08H\x03R\x0bis_complete\x88\x01\x01\x12\x33\n\x12is_header_complete\x18\x07 \x01(\x08H\x04R\x12is_header_complete\x88\x01\x01\x12\x1c\n\tlog_probs\x18\x08 \x03(\x01R\tlog_probs\x12M\n\rfinish_reason\x18\t \x01(\x0e\x32\".llamastack.common.v0.FinishReasonH\x05R\rfinish_reason\x88\x01\x01\x42\x05\n\x03_idB\x07\n\x05_textB\x06\n\x04_eotB\x0e\n\x0c_is_completeB\x15\n\x13_is_header_completeB\x10\n\x0e_finish_reason\"\x9f\x01\n\x07Message\x12?\n\x05input\x18\x01 \x01(\x0b\x32\'.llamastack.common.v0.ModelInputMessageH\x00R\x05input\x12\x42\n\x06output\x18\x02 \x01(\x0b\x32(.llamastack.common.v0.ModelOutputMessageH\x00R\x06outputB\x0f\n\x07message\x12\x04\xd0\xf3\x18\x01\"\xbe\x03\n\x07Options\x12\x1f\n\x08logprobs\x18\x01 \x01(\x08H\x00R\x08logprobs\x88\x01\x01\x12#\n\nmax_tokens\x18\x02 \x01(\x05H\x01R\nmax_tokens\x88\x01\x01\x12%\n\x0btemperature\x18\x03 \x01(\x01H\x02R\x0btemperature\x88\x01\x01\x12\x19\n\x05top_p\x18\x04 \x01(\x01H\x03R\x05top_p\x88\x01\x01\x12\x19\n\x05top_k\x18\x05 \x01(\x05H\x04R\x05top_k\x88\x01\x01\x12\x33\n\x12repetition_penalty\x18\x06 \x01(\x01H\x05R\x12repetition_penalty\x88\x01\x01\x12\x12\n\x04stop\x18\x07 \x03(\tR\x04stop\x12N\n\x0fresponse_format\x18\x08 \x01(\x0b\x32$.llamastack.common.v1.ResponseFormatR\x0fresponse_format\x12\x17\n\x04seed\x18\t \x01(\x05H\x06R\x04seed\x88\x01\x01\x42\x0b\n\t_logprobsB\r\n\x0b_max_tokensB\x0e\n\x0c_temperatureB\x08\n\x06_top_pB\x08\n\x06_top_kB\x15\n\x13_repetition_penaltyB\x07\n\x05_seed\"\xbd\x01\n\nTokenUsage\x12\'\n\x0cinput_tokens\x18\x01 \x01(\x05H\x00R\x0cinput_tokens\x88\x01\x01\x12)\n\routput_tokens\x18\x02 \x01(\x05H\x01R\routput_tokens\x88\x01\x01\x12\'\n\x0ctotal_tokens\x18\x03 \x01(\x05H\x02R\x0ctotal_tokens\x88\x01\x01\x42\x0f\n\r_input_tokensB\x10\n\x0e_output_tokensB\x0f\n\r_total_tokens\"m\n\x04Path\x12\x19\n\x05value\x18\x01 \x01(\tH\x00R\x05value\x88\x01\x01\x12\x37\n\x04type\x18\x02 \x01(\x0e\x32\x1e.llamastack.common.v0.PathTypeH\x01R\x04type\x88\x01\x01\x42\x08\n\x06_valueB\x07\n\x05_type\"j\n\x03Log\x12\x1d\n\x07message\x18\x01 \x01(\tH\x00R\x07message\x88\x01\x01\x12\x38\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ttimestampB\n\n\x08_message\"d\n\x0fScoringFunction\x12\x17\n\x04name\x18\x01 \x01(\tH\x00R\x04name\x88\x01\x01\x12/\n\x06params\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x06paramsB\x07\n\x05_name\"\x98\x02\n\x19ToolChainDeploymentConfig\x12\x32\n\x12inference_provider\x18\x01 \x01(\tH\x00R\x11inferenceProvider\x88\x01\x01\x12=\n\x18\x62\x61tch_inference_provider\x18\x02 \x01(\tH\x01R\x16\x62\x61tchInferenceProvider\x88\x01\x01\x12\x39\n\x16metric_logger_provider\x18\x03 \x01(\tH\x02R\x14metricLoggerProvider\x88\x01\x01\x42\x15\n\x13_inference_providerB\x1b\n\x19_batch_inference_providerB\x19\n\x17_metric_logger_provider\"\x99\x01\n\x0e\x42\x61tchLineError\x12!\n\tcustom_id\x18\x01 \x01(\tH\x00R\tcustom_id\x88\x01\x01\x12\x19\n\x05index\x18\x02 \x01(\x05H\x01R\x05index\x88\x01\x01\x12\x31\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1b.llamastack.common.v1.ErrorR\x05\x65rrorB\x0c\n\n_custom_idB\x08\n\x06_index*\x87\x01\n\x15ModelInputMessageRole\x12(\n$MODEL_INPUT_MESSAGE_ROLE_UNSPECIFIED\x10\x00\x12!\n\x1dMODEL_INPUT_MESSAGE_ROLE_USER\x10\x01\x12!\n\x1dMODEL_INPUT_MESSAGE_ROLE_TOOL\x10\x02*\x8d\x01\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_SAFETY\x10\x02\x12,\n\x18\x46INISH_REASON_MAX_LENGTH\x10\x03\x1a\x0e\xe2\xf3\x18\nmax-length*i\n\x08PathType\x12\x19\n\x15PATH_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13PATH_TYPE_RAW_BYTES\x10\x01\x12\x16\n\x12PATH_TYPE_FILEPATH\x10\x02\x12\x11\n\rPATH_TYPE_URI\x10\x03*\xce\x01\n\x0e\x42\x61tchJobStatus\x12 \n\x1c\x42\x41TCH_JOB_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1b\x42\x41TCH_JOB_STATUS_VALIDATING\x10\x01\x12\x1c\n\x18\x42\x41TCH_JOB_STATUS_RUNNING\x10\x02\x12\x1e\n\x1a\x42\x41TCH_JOB_STATUS_COMPLETED\x10\x03\x12\x1b\n\x17\x42\x41TCH_JOB_STATUS_FAILED\x10\x04\x12\x1e\n\x1a\x42\x41TCH_JOB_STATUS_CANCELLED\x10\x05*p\n\x0f\x42\x61tchOutputFile\x12!\n\x1d\x42\x41TCH_OUTPUT_FILE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x42\x41TCH_OUTPUT_FILE_SUCCESS\x10\x01\x12\x1b\n\x17\x42\x41TCH_OUTPUT_FILE_ERROR\x10\x02\x42UZSgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/common/v0;commonv0b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,34 +41,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FINISHREASON'].values_by_name["FINISH_REASON_MAX_LENGTH"]._serialized_options = b'\342\363\030\nmax-length'
   _globals['_MESSAGE'].oneofs_by_name['message']._loaded_options = None
   _globals['_MESSAGE'].oneofs_by_name['message']._serialized_options = b'\320\363\030\001'
-  _globals['_MODELINPUTMESSAGEROLE']._serialized_start=2571
-  _globals['_MODELINPUTMESSAGEROLE']._serialized_end=2706
-  _globals['_FINISHREASON']._serialized_start=2709
-  _globals['_FINISHREASON']._serialized_end=2850
-  _globals['_PATHTYPE']._serialized_start=2852
-  _globals['_PATHTYPE']._serialized_end=2957
-  _globals['_BATCHJOBSTATUS']._serialized_start=2960
-  _globals['_BATCHJOBSTATUS']._serialized_end=3166
-  _globals['_ATTACHMENT']._serialized_start=205
-  _globals['_ATTACHMENT']._serialized_end=297
-  _globals['_MODELINPUTMESSAGE']._serialized_start=300
-  _globals['_MODELINPUTMESSAGE']._serialized_end=539
-  _globals['_TOOLCALL']._serialized_start=542
-  _globals['_TOOLCALL']._serialized_end=701
-  _globals['_MODELOUTPUTMESSAGE']._serialized_start=704
-  _globals['_MODELOUTPUTMESSAGE']._serialized_end=1161
-  _globals['_MESSAGE']._serialized_start=1164
-  _globals['_MESSAGE']._serialized_end=1323
-  _globals['_OPTIONS']._serialized_start=1326
-  _globals['_OPTIONS']._serialized_end=1772
-  _globals['_TOKENUSAGE']._serialized_start=1775
-  _globals['_TOKENUSAGE']._serialized_end=1964
-  _globals['_PATH']._serialized_start=1966
-  _globals['_PATH']._serialized_end=2075
-  _globals['_LOG']._serialized_start=2077
-  _globals['_LOG']._serialized_end=2183
-  _globals['_SCORINGFUNCTION']._serialized_start=2185
-  _globals['_SCORINGFUNCTION']._serialized_end=2285
-  _globals['_TOOLCHAINDEPLOYMENTCONFIG']._serialized_start=2288
-  _globals['_TOOLCHAINDEPLOYMENTCONFIG']._serialized_end=2568
+  _globals['_MODELINPUTMESSAGEROLE']._serialized_start=2762
+  _globals['_MODELINPUTMESSAGEROLE']._serialized_end=2897
+  _globals['_FINISHREASON']._serialized_start=2900
+  _globals['_FINISHREASON']._serialized_end=3041
+  _globals['_PATHTYPE']._serialized_start=3043
+  _globals['_PATHTYPE']._serialized_end=3148
+  _globals['_BATCHJOBSTATUS']._serialized_start=3151
+  _globals['_BATCHJOBSTATUS']._serialized_end=3357
+  _globals['_BATCHOUTPUTFILE']._serialized_start=3359
+  _globals['_BATCHOUTPUTFILE']._serialized_end=3471
+  _globals['_ATTACHMENT']._serialized_start=240
+  _globals['_ATTACHMENT']._serialized_end=332
+  _globals['_MODELINPUTMESSAGE']._serialized_start=335
+  _globals['_MODELINPUTMESSAGE']._serialized_end=574
+  _globals['_TOOLCALL']._serialized_start=577
+  _globals['_TOOLCALL']._serialized_end=736
+  _globals['_MODELOUTPUTMESSAGE']._serialized_start=739
+  _globals['_MODELOUTPUTMESSAGE']._serialized_end=1196
+  _globals['_MESSAGE']._serialized_start=1199
+  _globals['_MESSAGE']._serialized_end=1358
+  _globals['_OPTIONS']._serialized_start=1361
+  _globals['_OPTIONS']._serialized_end=1807
+  _globals['_TOKENUSAGE']._serialized_start=1810
+  _globals['_TOKENUSAGE']._serialized_end=1999
+  _globals['_PATH']._serialized_start=2001
+  _globals['_PATH']._serialized_end=2110
+  _globals['_LOG']._serialized_start=2112
+  _globals['_LOG']._serialized_end=2218
+  _globals['_SCORINGFUNCTION']._serialized_start=2220
+  _globals['_SCORINGFUNCTION']._serialized_end=2320
+  _globals['_TOOLCHAINDEPLOYMENTCONFIG']._serialized_start=2323
+  _globals['_TOOLCHAINDEPLOYMENTCONFIG']._serialized_end=2603
+  _globals['_BATCHLINEERROR']._serialized_start=2606
+  _globals['_BATCHLINEERROR']._serialized_end=2759
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from llamastack.annotations.v1 import annotations_pb2 as _annotations_pb2
+from llamastack.common.v1 import common_pb2 as _common_pb2
 from llamastack.common.v1 import inference_pb2 as _inference_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -41,6 +42,12 @@ class BatchJobStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BATCH_JOB_STATUS_COMPLETED: _ClassVar[BatchJobStatus]
     BATCH_JOB_STATUS_FAILED: _ClassVar[BatchJobStatus]
     BATCH_JOB_STATUS_CANCELLED: _ClassVar[BatchJobStatus]
+
+class BatchOutputFile(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BATCH_OUTPUT_FILE_UNSPECIFIED: _ClassVar[BatchOutputFile]
+    BATCH_OUTPUT_FILE_SUCCESS: _ClassVar[BatchOutputFile]
+    BATCH_OUTPUT_FILE_ERROR: _ClassVar[BatchOutputFile]
 MODEL_INPUT_MESSAGE_ROLE_UNSPECIFIED: ModelInputMessageRole
 MODEL_INPUT_MESSAGE_ROLE_USER: ModelInputMessageRole
 MODEL_INPUT_MESSAGE_ROLE_TOOL: ModelInputMessageRole
@@ -58,6 +65,9 @@ BATCH_JOB_STATUS_RUNNING: BatchJobStatus
 BATCH_JOB_STATUS_COMPLETED: BatchJobStatus
 BATCH_JOB_STATUS_FAILED: BatchJobStatus
 BATCH_JOB_STATUS_CANCELLED: BatchJobStatus
+BATCH_OUTPUT_FILE_UNSPECIFIED: BatchOutputFile
+BATCH_OUTPUT_FILE_SUCCESS: BatchOutputFile
+BATCH_OUTPUT_FILE_ERROR: BatchOutputFile
 
 class Attachment(_message.Message):
     __slots__ = ("uri", "mime_type")
@@ -184,3 +194,13 @@ class ToolChainDeploymentConfig(_message.Message):
     batch_inference_provider: str
     metric_logger_provider: str
     def __init__(self, inference_provider: _Optional[str] = ..., batch_inference_provider: _Optional[str] = ..., metric_logger_provider: _Optional[str] = ...) -> None: ...
+
+class BatchLineError(_message.Message):
+    __slots__ = ("custom_id", "index", "error")
+    CUSTOM_ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    custom_id: str
+    index: int
+    error: _common_pb2.Error
+    def __init__(self, custom_id: _Optional[str] = ..., index: _Optional[int] = ..., error: _Optional[_Union[_common_pb2.Error, _Mapping]] = ...) -> None: ...

@@ -38,7 +38,7 @@ class SyntheticDataPoint(_message.Message):
     def __init__(self, custom_id: _Optional[str] = ..., index: _Optional[int] = ..., prompt: _Optional[_Iterable[_Union[_common_pb2.Message, _Mapping]]] = ..., response: _Optional[_Union[_common_pb2.Message, _Mapping]] = ..., logprob: _Optional[float] = ..., score: _Optional[float] = ...) -> None: ...
 
 class SyntheticDataGenJob(_message.Message):
-    __slots__ = ("job_id", "created", "status", "input_file_path", "success_file_path", "error_file_path", "metadata")
+    __slots__ = ("job_id", "created", "status", "input_file_path", "success_file_path", "error_file_path", "metadata", "error", "lines_total", "lines_done", "lines_failed", "finished_at")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,11 @@ class SyntheticDataGenJob(_message.Message):
     SUCCESS_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
     ERROR_FILE_PATH_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    LINES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LINES_DONE_FIELD_NUMBER: _ClassVar[int]
+    LINES_FAILED_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     created: _timestamp_pb2.Timestamp
     status: _common_pb2.BatchJobStatus
@@ -53,7 +58,12 @@ class SyntheticDataGenJob(_message.Message):
     success_file_path: str
     error_file_path: str
     metadata: _struct_pb2.Struct
-    def __init__(self, job_id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.BatchJobStatus, str]] = ..., input_file_path: _Optional[str] = ..., success_file_path: _Optional[str] = ..., error_file_path: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    error: str
+    lines_total: int
+    lines_done: int
+    lines_failed: int
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, job_id: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.BatchJobStatus, str]] = ..., input_file_path: _Optional[str] = ..., success_file_path: _Optional[str] = ..., error_file_path: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., error: _Optional[str] = ..., lines_total: _Optional[int] = ..., lines_done: _Optional[int] = ..., lines_failed: _Optional[int] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitSyntheticDataGenJobRequest(_message.Message):
     __slots__ = ("model", "prompt_file_path", "options", "num_generations", "reward_model", "scoring_function", "filtering_function", "metadata")
@@ -86,3 +96,25 @@ class CancelSyntheticDataGenJobRequest(_message.Message):
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class ListSyntheticDataGenJobOutputsRequest(_message.Message):
+    __slots__ = ("job_id", "file", "page_size", "page_token")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    file: _common_pb2.BatchOutputFile
+    page_size: int
+    page_token: str
+    def __init__(self, job_id: _Optional[str] = ..., file: _Optional[_Union[_common_pb2.BatchOutputFile, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSyntheticDataGenJobOutputsResponse(_message.Message):
+    __slots__ = ("data_points", "errors", "next_page_token")
+    DATA_POINTS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    data_points: _containers.RepeatedCompositeFieldContainer[SyntheticDataPoint]
+    errors: _containers.RepeatedCompositeFieldContainer[_common_pb2.BatchLineError]
+    next_page_token: str
+    def __init__(self, data_points: _Optional[_Iterable[_Union[SyntheticDataPoint, _Mapping]]] = ..., errors: _Optional[_Iterable[_Union[_common_pb2.BatchLineError, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

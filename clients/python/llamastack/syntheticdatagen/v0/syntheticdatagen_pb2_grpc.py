@@ -51,6 +51,11 @@ class SyntheticDataGenServiceStub:
                 request_serializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.CancelSyntheticDataGenJobRequest.SerializeToString,
                 response_deserializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.SyntheticDataGenJob.FromString,
                 _registered_method=True)
+        self.ListSyntheticDataGenJobOutputs = channel.unary_unary(
+                '/llamastack.syntheticdatagen.v0.SyntheticDataGenService/ListSyntheticDataGenJobOutputs',
+                request_serializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsRequest.SerializeToString,
+                response_deserializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsResponse.FromString,
+                _registered_method=True)
 
 
 class SyntheticDataGenServiceServicer:
@@ -79,6 +84,15 @@ class SyntheticDataGenServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSyntheticDataGenJobOutputs(self, request, context):
+        """Extension (docs/draft-decisions.md): the job's output lines, a page at a time in input
+        order: the data points kept for each input line (the success file), or the error file's lines. Clients rarely share the
+        server's disk.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SyntheticDataGenServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +110,11 @@ def add_SyntheticDataGenServiceServicer_to_server(servicer, server):
                     servicer.CancelSyntheticDataGenJob,
                     request_deserializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.CancelSyntheticDataGenJobRequest.FromString,
                     response_serializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.SyntheticDataGenJob.SerializeToString,
+            ),
+            'ListSyntheticDataGenJobOutputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSyntheticDataGenJobOutputs,
+                    request_deserializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsRequest.FromString,
+                    response_serializer=llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +200,33 @@ class SyntheticDataGenService:
             '/llamastack.syntheticdatagen.v0.SyntheticDataGenService/CancelSyntheticDataGenJob',
             llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.CancelSyntheticDataGenJobRequest.SerializeToString,
             llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.SyntheticDataGenJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSyntheticDataGenJobOutputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/llamastack.syntheticdatagen.v0.SyntheticDataGenService/ListSyntheticDataGenJobOutputs',
+            llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsRequest.SerializeToString,
+            llamastack_dot_syntheticdatagen_dot_v0_dot_syntheticdatagen__pb2.ListSyntheticDataGenJobOutputsResponse.FromString,
             options,
             channel_credentials,
             insecure,
