@@ -1,6 +1,7 @@
 """The Node and Go clients: each is generated from protos/ with its one command, and
 its example (register a dataset, stream an agent turn, read an error's details) runs
-against a live server with an API key. Skipped only where the toolchain is missing
+against a live server with mTLS and an API key, through the wrappers'
+options. Skipped only where the toolchain is missing
 (scripts/install-client-toolchains installs it; CI runs that)."""
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from server.security.api_keys import hash_key
+from tests._certs import Authority
 from tests.conftest import ROOT, RunningServer, make_config
 
 NODE = ROOT / "clients" / "node"
@@ -33,15 +35,17 @@ def live(tmp_path_factory, tiny_llm):
     data_dir = tmp_path_factory.mktemp("clients")
     (data_dir / "files").mkdir()
     models = [{"id": "tiny-llama", "checkpoint": str(tiny_llm)}]
+    server_ca, client_ca = Authority(data_dir, "server-ca"), Authority(data_dir, "client-ca")
+    server_pem, client_pem = server_ca.issue("server", server=True), client_ca.issue("client", server=False)
     running = RunningServer(make_config(data_dir, models=models, security={
-        "api_keys": [{"name": "examples", "sha256": hash_key(API_KEY)}]}))
+        "api_keys": [{"name": "examples", "sha256": hash_key(API_KEY)}],
+        "tls": {"cert_file": server_pem.cert, "key_file": server_pem.key, "client_ca_file": client_ca.pem.cert}}))
+    running.example_env = {
+        "LLAMA_STACK_GRPC_ADDRESS": running.grpc_target, "LLAMA_STACK_API_KEY": API_KEY,
+        "LLAMA_STACK_MODEL": "tiny-llama", "LLAMA_STACK_TLS_CA": str(server_ca.pem.cert),
+        "LLAMA_STACK_TLS_CERT": str(client_pem.cert), "LLAMA_STACK_TLS_KEY": str(client_pem.key)}
     yield running
     running.stop()
-
-
-def _example_env(server) -> dict:
-    return {"LLAMA_STACK_GRPC_ADDRESS": server.grpc_target, "LLAMA_STACK_API_KEY": API_KEY,
-            "LLAMA_STACK_MODEL": "tiny-llama"}
 
 
 def _check_output(out: str, dataset_id: str) -> None:
@@ -57,7 +61,7 @@ def test_node_example_runs_against_a_live_server(live):
     if not (NODE / "node_modules" / ".bin" / "protoc-gen-es").exists():
         run(["npm", "ci", "--no-audit", "--no-fund"], NODE)
     run(["npm", "run", "--silent", "generate"], NODE)
-    _check_output(run(["node", "examples/quickstart.js"], NODE, _example_env(live)), "node-example")
+    _check_output(run(["node", "examples/quickstart.js"], NODE, live.example_env), "node-example")
 
 
 def test_go_example_runs_against_a_live_server(live):
@@ -68,4 +72,4 @@ def test_go_example_runs_against_a_live_server(live):
     run([str(GO / "generate.sh")], ROOT)
     run([str(GO / "build.sh")], ROOT)
     binary = ROOT / ".build" / "go" / "bin" / "quickstart"
-    _check_output(run([str(binary)], ROOT, _example_env(live)), "go-example")
+    _check_output(run([str(binary)], ROOT, live.example_env), "go-example")

@@ -1,14 +1,19 @@
 // Registers a dataset, reads it back, streams an agent turn and reads an error's details.
 // LLAMA_STACK_GRPC_ADDRESS (default 127.0.0.1:50051), LLAMA_STACK_API_KEY (optional),
-// LLAMA_STACK_MODEL (the LLM the agent runs on; default demo-tiny-llama).
+// LLAMA_STACK_MODEL (the LLM the agent runs on; default demo-tiny-llama), and for TLS
+// LLAMA_STACK_TLS_CA (the server's CA) with, for mTLS, LLAMA_STACK_TLS_CERT and _KEY.
 import { DatasetsService, DatasetPurpose } from "../gen/llamastack/datasets/v1beta/datasets_pb.js";
 import { DatasetIOService } from "../gen/llamastack/datasetio/v1beta/datasetio_pb.js";
 import { AgentsService } from "../gen/llamastack/agents/v1alpha/agents_pb.js";
 import { connect, errorDetails, member } from "../src/index.js";
 
+const env = process.env;
 const { client } = connect({
-  address: process.env.LLAMA_STACK_GRPC_ADDRESS ?? "127.0.0.1:50051",
-  apiKey: process.env.LLAMA_STACK_API_KEY,
+  address: env.LLAMA_STACK_GRPC_ADDRESS ?? "127.0.0.1:50051",
+  apiKey: env.LLAMA_STACK_API_KEY,
+  tls: env.LLAMA_STACK_TLS_CA
+    ? { ca: env.LLAMA_STACK_TLS_CA, cert: env.LLAMA_STACK_TLS_CERT, key: env.LLAMA_STACK_TLS_KEY }
+    : undefined,
 });
 const datasets = client(DatasetsService);
 const rowsIO = client(DatasetIOService);

@@ -1,6 +1,7 @@
 // Registers a dataset, reads it back, streams an agent turn and reads an error's details.
 // LLAMA_STACK_GRPC_ADDRESS (default 127.0.0.1:50051), LLAMA_STACK_API_KEY (optional),
-// LLAMA_STACK_MODEL (the LLM the agent runs on; default demo-tiny-llama).
+// LLAMA_STACK_MODEL (the LLM the agent runs on; default demo-tiny-llama), and for TLS
+// LLAMA_STACK_TLS_CA (the server's CA) with, for mTLS, LLAMA_STACK_TLS_CERT and _KEY.
 package main
 
 import (
@@ -32,7 +33,8 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	conn, err := llamastack.Dial(ctx, env("LLAMA_STACK_GRPC_ADDRESS", "127.0.0.1:50051"),
-		llamastack.Options{APIKey: os.Getenv("LLAMA_STACK_API_KEY")})
+		llamastack.Options{APIKey: os.Getenv("LLAMA_STACK_API_KEY"), CAFile: os.Getenv("LLAMA_STACK_TLS_CA"),
+			CertFile: os.Getenv("LLAMA_STACK_TLS_CERT"), KeyFile: os.Getenv("LLAMA_STACK_TLS_KEY")})
 	if err != nil {
 		log.Fatal(err)
 	}
