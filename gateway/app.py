@@ -17,6 +17,8 @@ from typing import Any
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.message import Message
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,6 +30,7 @@ from gateway.body import BodyError, read_json
 from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.docs import docs_routes
 from gateway.errors import error_body, from_rpc_error
+from gateway.telemetry import TracingMiddleware, metrics_route
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import HttpBinding, http_bindings, services
 from llamastack_grpc.jsonmap import (
@@ -249,11 +252,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
-               authorize: Authorize | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> Starlette:
+               authorize: Authorize | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+               tracer_provider: TracerProvider | None = None,
+               metrics_registry: CollectorRegistry | None = None) -> Starlette:
     """channel_options: gRPC channel options (message sizes); authorize: the server's check
     of a key for the gateway's own routes (gateway/auth.py), None when keys are off;
     max_request_bytes: the largest body, and protobuf form of a request (the server's
-    receive limit)."""
+    receive limit); tracer_provider: a span per request (None: no tracing);
+    metrics_registry: served at /metrics (None: no such route)."""
     channel = _Channel(grpc_target, list(channel_options))
 
     @contextlib.asynccontextmanager
@@ -261,7 +267,9 @@ def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
         yield
         await channel.close()
 
-    app = Starlette(routes=[*routes(channel, authorize, max_request_bytes), *docs_routes()], lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error, Exception: _unexpected_error})
+    metrics = [metrics_route(metrics_registry)] if metrics_registry is not None else []
+    app = Starlette(routes=[*routes(channel, authorize, max_request_bytes), *docs_routes(), *metrics],
+                    lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _unexpected_error})
     app.add_middleware(LocalRouteAuth, authorize=authorize)
+    app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)  # outermost: refusals are traced too
     return app

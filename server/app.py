@@ -44,6 +44,9 @@ from server.security.api_keys import AccessPolicy
 from server.security.interceptor import AuthInterceptor
 from server.security.tls import exposure_warning, grpc_server_credentials, uvicorn_ssl_options
 from server.storage import LmdbStore
+from server.telemetry.queries import TelemetryService
+from server.telemetry.runtime import Telemetry, TelemetrySettings
+from server.telemetry.servicer import TelemetryServicer
 from server.vectorstores.service import VectorStoreService
 from server.vectorstores.servicer import VectorStoreServicer
 
@@ -70,7 +73,10 @@ class App:
                                    build_shields(config.shields, inference), config.file_roots)
         self.eval = EvalService(BenchmarkRegistry(self.store, datasets), datasets, inference, self.agents, self.jobs,
                                 judge_max_tokens=config.eval_judge_max_tokens)
+        self.telemetry = Telemetry(TelemetrySettings.from_config(config), self.store, self.models, self.jobs)
         servicers = {
+            "llamastack.telemetry.v1alpha.TelemetryService": TelemetryServicer(TelemetryService(self.telemetry,
+                                                                                               datasets)),
             "llamastack.datasets.v1beta.DatasetsService": DatasetsServicer(datasets),
             "llamastack.datasetio.v1beta.DatasetIOService": DatasetIOServicer(datasets),
             "llamastack.models.v1.ModelsService": ModelsServicer(self.models),
@@ -107,6 +113,7 @@ class App:
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
+        self.telemetry.start()  # first: what starts from here on is traced by this server
         await asyncio.to_thread(self.models.load_all)  # warm-up happens before SERVING
         await self.jobs.start()  # recover jobs an earlier process left unfinished
         await self.vector_stores.recover()
@@ -116,7 +123,9 @@ class App:
         warning = exposure_warning(self.config.host, self.config.security)
         if warning:
             log.warning(warning)
-        server = grpc.aio.server(interceptors=[AuthInterceptor(self.policy)] if self.policy.enabled else [],
+        # Telemetry outermost: a refused call is traced and counted too.
+        interceptors = [self.telemetry.interceptor()] + ([AuthInterceptor(self.policy)] if self.policy.enabled else [])
+        server = grpc.aio.server(interceptors=interceptors,
                                  options=[("grpc.so_reuseport", 0), *self.config.transport.server_options()])
         server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
@@ -156,7 +165,8 @@ class App:
     async def _start_gateway(self, target: str) -> None:
         app = create_app(target, channel_options=self.config.transport.channel_options(),
                          authorize=self.policy.http_refusal,
-                         max_request_bytes=self.config.transport.max_receive_message_bytes)
+                         max_request_bytes=self.config.transport.max_receive_message_bytes,
+                         tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry)
         uv_config = uvicorn.Config(app, host=self.config.host, port=self.config.http_port, http=GatewayHttpProtocol,
                                    log_level=self.config.log_level.lower(), lifespan="on",
                                    timeout_graceful_shutdown=int(self.config.grace_period),
@@ -189,6 +199,7 @@ class App:
         await asyncio.gather(*waits, return_exceptions=True)
         await self.jobs.stop()  # running jobs stop; they are recovered on the next start
         self.models.close()
+        self.telemetry.shutdown()  # the spans still queued are stored
         self.store.close()
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)

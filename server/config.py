@@ -57,6 +57,14 @@ class ServerConfig:
     # send keys (the kubelet's gRPC probes). None: no such port; 0 picks a free one.
     health_port: int | None = None
 
+    # Telemetry (docs/configuration.md): spans of every request into the store, and to an
+    # OTLP collector when otlp_endpoint is set; retention by age and by span count.
+    tracing: bool = True
+    trace_sample_ratio: float = 1.0
+    trace_retention_days: float = 7.0
+    trace_retention_spans: int = 1_000_000
+    otlp_endpoint: str = ""
+
     def __post_init__(self):
         self.security = _section(SecuritySettings, self.security, "security")
         self.transport = _section(TransportSettings, self.transport, "transport")

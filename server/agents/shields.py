@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.inference.chat import ChatRequest
+from server.telemetry.instrument import traced
 
 LEVELS = ("info", "warn", "error")
 _SEVERITY = {level: rank for rank, level in enumerate(LEVELS)}
@@ -47,6 +48,10 @@ class Violation:
     level: str  # "info" | "warn" | "error"
     user_message: str
     metadata: dict = field(default_factory=dict)
+
+
+_traced_check = traced("shield.check", lambda self, **_: {"shield_id": self.id},
+                       result=lambda violation: {"violation_level": violation.level if violation else "none"})
 
 
 class Shield(ABC):
@@ -87,6 +92,7 @@ class PatternShield(Shield):
         self.id = id
         self.patterns = patterns
 
+    @_traced_check
     async def check(self, messages: list[dict]) -> Violation | None:
         if not messages:
             return None
@@ -187,6 +193,7 @@ class LlamaGuardShield(Shield):
         return ChatRequest(model_id=self.model, messages=conversation, max_tokens=self.max_tokens,
                            temperature=0.0, top_p=1.0, top_k=0)
 
+    @_traced_check
     async def check(self, messages: list[dict]) -> Violation | None:
         if not any(m.get("role") in _ROLE_NAMES for m in messages):
             return None

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from server.errors import InvalidArgument, ServiceError
 from server.inference.chat import Tool
+from server.telemetry.instrument import traced
 
 RAG, CODE, WEB = "builtin::rag", "builtin::code_interpreter", "builtin::websearch"
 
@@ -65,6 +66,8 @@ class ToolRuntime:
     def definition(group: ToolGroup) -> Tool:
         return _BUILTIN_TOOLS[group.name]
 
+    @traced("tool.invoke", lambda group, **_: {"toolgroup": group.name, "tool_name": _BUILTIN_TOOLS[group.name].name},
+            result=lambda outcome: {"error": outcome.error})
     async def invoke(self, group: ToolGroup, arguments: dict) -> ToolOutcome:
         try:
             if group.name == RAG:

@@ -37,6 +37,7 @@ from server.agents.tools import ToolGroup, ToolRuntime
 from server.errors import ServiceError
 from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format, tool_format
 from server.inference.service import InferenceService
+from server.telemetry.instrument import annotate, traced
 
 DEFAULT_MAX_INFER_ITERS = 10
 _LEVELS = {"info": safety_pb2.VIOLATION_LEVEL_INFO, "warn": safety_pb2.VIOLATION_LEVEL_WARN,
@@ -111,6 +112,8 @@ class TurnRunner:
 
         return self._guarded(plan, turn, events())
 
+    @traced("agent.turn", lambda plan, turn, **_: {"agent_id": plan.agent.agent_id, "session_id": turn.session_id,
+                                                   "turn_id": turn.turn_id})
     async def _guarded(self, plan, turn, events):
         """The turn's events, with the turn stored as running first. Whatever ends it early
         leaves it stored at once as failed (an error) or cancelled (its caller left: the
@@ -197,9 +200,11 @@ class TurnRunner:
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_COMPLETE, step_type=_STEP_TYPES[kind],
             step_id=details.step_id, step_details=step))
 
+    @traced("agent.step", lambda turn, **_: {"step_type": "inference", "turn_id": turn.turn_id})
     async def _inference_step(self, plan: TurnPlan, turn, messages):
         step = pb.InferenceStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
                                 step_type=pb.STEP_TYPE_INFERENCE)
+        annotate(step_id=step.step_id)
         yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=pb.STEP_TYPE_INFERENCE,
             step_id=step.step_id)), None
@@ -252,9 +257,11 @@ class TurnRunner:
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_PROGRESS, step_type=pb.STEP_TYPE_INFERENCE,
             step_id=step_id, delta=pb.ContentDelta(**delta)))
 
+    @traced("agent.step", lambda turn, **_: {"step_type": "tool_execution", "turn_id": turn.turn_id})
     async def _tool_step(self, plan: TurnPlan, turn, calls):
         step = pb.ToolExecutionStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
                                     step_type=pb.STEP_TYPE_TOOL_EXECUTION, tool_calls=calls)
+        annotate(step_id=step.step_id)
         yield _chunk(step_start=pb.AgentTurnResponseStepStartPayload(
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_START, step_type=pb.STEP_TYPE_TOOL_EXECUTION,
             step_id=step.step_id))
@@ -266,10 +273,12 @@ class TurnRunner:
             response.metadata.update({**outcome.metadata, "error": outcome.error})
         yield await self._complete(plan, turn, pb.Step(tool_execution=step))
 
+    @traced("agent.step", lambda turn, **_: {"step_type": "memory_retrieval", "turn_id": turn.turn_id})
     async def _memory_step(self, plan, turn, documents: list[str]) -> list[pb.AgentTurnResponseStreamChunk]:
         step = pb.MemoryRetrievalStep(turn_id=turn.turn_id, step_id=str(uuid.uuid4()), started_at=_now(),
                                       step_type=pb.STEP_TYPE_MEMORY_RETRIEVAL, vector_db_ids="",
                                       inserted_context=c.text_content("\n\n".join(documents)))
+        annotate(step_id=step.step_id)
         # The documents become context of the turn's first user message.
         for message in turn.input_messages:
             if message.WhichOneof("message") == "user":

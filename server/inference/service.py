@@ -15,6 +15,8 @@ from server.inference.chat import Candidate, ChatDelta, ChatRequest, ChatResult
 from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine
 from server.inference.models import ModelRegistry
 from server.jobs.budget import EngineBudget
+from server.telemetry.chat import traced_chat
+from server.telemetry.instrument import traced
 
 
 @dataclass
@@ -71,6 +73,7 @@ class InferenceService:
         chat.check_tools(request)
         return self._llm(request.model_id)
 
+    @traced_chat
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[ChatDelta | ChatResult]:
         """Yields ChatDelta pieces of every candidate as they are made (interleaved),
         then one ChatResult with the whole answers and the token usage."""
@@ -132,9 +135,11 @@ class InferenceService:
 
     # ---------------------------------------------------------------- embeddings and rerank
 
+    @traced("inference.embeddings", lambda model_id, texts, **_: {"model_id": model_id, "inputs": len(texts)})
     async def embed(self, model_id: str, texts: list[str]) -> np.ndarray:
         return await self.registry.get(model_id, ("embedding",)).embed(texts)
 
+    @traced("inference.rerank", lambda model_id, items, **_: {"model_id": model_id, "items": len(items)})
     async def rerank(self, model_id: str, query: str, items: list[str], max_num_results: int | None):
         """(index, relevance score) pairs, most relevant first."""
         if max_num_results is not None and max_num_results < 1:
@@ -169,6 +174,7 @@ class InferenceService:
             raise InvalidArgument(model_field, f"model '{model_id}' cannot score log-probabilities")
         return model_id, function
 
+    @traced("inference.reward", lambda model_id, **_: {"model_id": model_id})
     async def score_reward(self, model_id: str | None, messages: list[dict], response: str,
                            function: str | None, background: bool = False) -> RewardScore:
         model_id, function = self.check_scoring(model_id, function)

@@ -37,6 +37,7 @@ from server.jobs.records import UNFINISHED, Artifact, JobRecord, JobState, LogEn
 from server.jobs.writer import GroupWriter, Written
 from server.storage import KeyValueStore
 from server.storage.kv import Transaction
+from server.telemetry.instrument import annotate, traced
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +244,10 @@ class JobRunner:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    @traced("job.run", lambda job_id, **_: {"job_id": job_id})
     async def _run(self, job_id: str) -> None:
         record = self.get(job_id)
+        annotate(job_kind=record.kind)
         kind = self._kinds[record.kind]
         async with kind.semaphore:
             if self.get(job_id).state.terminal:  # cancelled while queued
@@ -294,6 +297,8 @@ class JobRunner:
     def _finish(self, job_id: str, state: JobState, message: str, **values: Any) -> Written[bool]:
         """The final state and the log line that says so, together: whoever follows the log
         sees that line before the job reads as ended."""
+        annotate(job_state=state.value)
+
         def change(record: JobRecord) -> bool:
             record.state, record.finished_at = state, time.time()
             for key, value in values.items():

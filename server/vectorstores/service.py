@@ -45,6 +45,7 @@ from server.jobs.helpers import (BATCH_JOB_STATUS, finish_anyway, job_of_kind, t
                                  with_record_times)
 from server import documents as docs
 from server.storage import KeyValueStore, Transaction
+from server.telemetry.instrument import traced
 from server.vectorstores.chunking import Chunker
 from server.vectorstores.index import DEFAULT_THRESHOLD, Hit, VectorIndex
 
@@ -652,6 +653,8 @@ class VectorStoreService:
             index.add_many(grouped(), graph_in_background=True)
         return _StoreIndex(generation, index, metadata)
 
+    @traced("vector_store.search", lambda store_id, top_k, **_: {"vector_store_id": store_id, "top_k": top_k},
+            result=lambda hits: {"results": len(hits)})
     async def search(self, store_id: str, query: str, top_k: int = DEFAULT_TOP_K,
                      filters: Optional[dict[str, Any]] = None, rerank_model: Optional[str] = None,
                      field_prefix: str = "") -> list[ChunkHit]:

@@ -165,6 +165,11 @@ class TransformersEngine(Engine, ScoringEngine):
         """Requests being decoded right now (a cancelled one leaves at the next step)."""
         return sum(1 for p in self._running if not p.done)
 
+    @property
+    def waiting_requests(self) -> int:
+        """Requests queued for a place in the batch."""
+        return self._waiting.qsize()
+
     async def continuation_logprobs(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
         def run():
             ids = torch.tensor([prompt_ids + continuation_ids], device=self.device)

@@ -1,0 +1,76 @@
+"""The gateway's share of telemetry: a SERVER span per HTTP request, which continues the
+caller's W3C `traceparent`/`tracestate` and hands its own context on to the gRPC call
+(the forwarded headers are rewritten), a `traceresponse` header on every answer, and
+Prometheus' `GET /metrics`. Only the OpenTelemetry API and prometheus_client are used
+here: the server hands in its TracerProvider and registry."""
+from __future__ import annotations
+
+import asyncio
+
+from opentelemetry import context as otel_context
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+METRICS_PATH = "/metrics"
+_TRACE_HEADERS = (b"traceparent", b"tracestate")
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def metrics_route(registry: CollectorRegistry) -> Route:
+    async def metrics(request: Request) -> Response:
+        # Collectors read the job store: off the event loop.
+        return Response(await asyncio.to_thread(generate_latest, registry), media_type=CONTENT_TYPE_LATEST)
+
+    return Route(METRICS_PATH, metrics, methods=["GET"], name="prometheus metrics")
+
+
+class TracingMiddleware:
+    """ASGI middleware; with no tracer provider (tracing off) it passes requests through."""
+
+    def __init__(self, app, tracer_provider: TracerProvider | None):
+        self.app = app
+        self.tracer = tracer_provider.get_tracer("llama_stack_grpc.gateway") if tracer_provider else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.tracer is None or scope["path"] == METRICS_PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        carrier = {key.decode("latin-1"): value.decode("latin-1") for key, value in headers if key in _TRACE_HEADERS}
+        parent = _PROPAGATOR.extract(carrier, context=otel_context.Context()) if carrier else otel_context.Context()
+        method = scope["method"]
+        with self.tracer.start_as_current_span(
+                method, context=parent, kind=SpanKind.SERVER,
+                attributes={"http.request.method": method, "url.path": scope["path"]},
+                record_exception=False, set_status_on_exception=False) as span:
+            outgoing: dict[str, str] = {}
+            _PROPAGATOR.inject(outgoing)  # this span's context, for the gRPC call behind the route
+            scope["headers"] = [(k, v) for k, v in headers if k not in _TRACE_HEADERS] + [
+                (key.encode("latin-1"), value.encode("latin-1")) for key, value in outgoing.items()]
+            response_header = outgoing.get("traceparent", "").encode("latin-1")
+
+            async def traced_send(message):
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 400:
+                        span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
+                    route = scope.get("route")  # set by the router once it matched a route
+                    if isinstance(route, Route):
+                        span.update_name(f"{method} {route.path}")
+                        span.set_attribute("http.route", route.path)
+                    if response_header:
+                        message = {**message, "headers": [*message.get("headers", ()),
+                                                          (b"traceresponse", response_header)]}
+                await send(message)
+
+            try:
+                await self.app(scope, receive, traced_send)
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+                raise
