@@ -157,7 +157,7 @@ def test_read_only_key_reads_but_cannot_write(keyed):
 
 
 def test_gateway_own_routes_need_a_key_unless_exempt(keyed):
-    for path in ("/openapi.json", "/docs"):
+    for path in ("/openapi.json", "/docs", "/docs/assets/swagger-ui.css", "/metrics"):
         refused = keyed.http.get(path)
         assert refused.status_code == 401 and refused.json()["title"] == "Unauthorized", path
         assert keyed.http.get(path, headers={"Authorization": f"Bearer {READ_KEY}"}).status_code == 200, path
