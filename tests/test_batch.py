@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from _batch import BatchClient, answer, file_lines, user, write_jsonl
-from _client import ApiError
-from _helpers_inference import client_for
+from _client import ApiError, Client
 from _wait import wait_until
 from conftest import RunningServer, make_config
 from server.batch import filters
@@ -144,10 +143,10 @@ def test_batch_reward_scoring_scores_as_reward_scoring_does(batch_server, files,
     assert job["status"] == "completed" and job["metadata"] == {"run": "nightly", "round": 3}
     results = file_lines(job, "success_file_path")
     assert [r["custom_id"] for r in results] == ["sea", "colour"]
-    direct = client_for(protocol, batch_server)
+    direct = Client(batch_server, protocol)
     for result, pair in zip(results, pairs, strict=True):
-        expected = direct.score({"reward": "tiny-reward", "prompt_with_response": pair,
-                                 "scoring_function": {"name": "reward_model"}})
+        expected = direct.call("llamastack.rewardscoring.v0.RewardScoringService/ScoreReward", {
+            "reward": "tiny-reward", "prompt_with_response": pair, "scoring_function": {"name": "reward_model"}})
         assert result["score"] == pytest.approx(expected["score"], abs=1e-6)
         assert result["logprob"] == pytest.approx(expected["logprob"], abs=1e-4)
         assert result["metadata"] == {"run": "nightly", "round": 3}

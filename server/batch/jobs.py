@@ -136,11 +136,14 @@ class BatchJobs(ABC):
         return max(2, 2 * self._inference.registry.spec(model_id).max_batch // per_line)
 
     async def _work(self, ctx: JobContext) -> dict:
+        registry = self._inference.registry
         for model_id in self.models(ctx.params):
             try:
-                self._inference.registry.spec(model_id)
+                registry.spec(model_id)
             except NotFound:
                 raise FailedPrecondition(f"model '{model_id}' is no longer served, so the job cannot go on; "
                                          "serve it again and submit the job again") from None
+            if registry.problem(model_id) is not None:
+                raise FailedPrecondition(f"model '{model_id}' is unavailable: {registry.problem(model_id)}")
         process, width = self.line_processor(ctx)
         return await lines.run_lines(ctx, process, width)

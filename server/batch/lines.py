@@ -77,13 +77,15 @@ async def run_lines(ctx: JobContext, process: Callable[[InputLine], Awaitable[li
             appenders[stream].flush()
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, width))]
+    everything = asyncio.gather(*workers)
     cancelled = asyncio.create_task(ctx.wait_cancelled())
     try:
-        await asyncio.wait([asyncio.gather(*workers), cancelled], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([everything, cancelled], return_when=asyncio.FIRST_COMPLETED)
+        if everything.done() and everything.exception() is not None:
+            raise everything.exception()  # a line's output could not be stored: the job fails
     finally:
         cancelled.cancel()
-        for task in workers:
-            task.cancel()
+        everything.cancel()  # and with it every worker (their engine requests are aborted)
         await asyncio.gather(*workers, return_exceptions=True)
         for appender in appenders.values():
             appender.close()
