@@ -79,7 +79,10 @@ class HealthTracker:
     async def _watch_engines(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            await self.refresh()
+            try:
+                await self.refresh()
+            except Exception:  # a check that fails must not end the watching
+                log.exception("health: checking the engines failed")
 
     async def shutdown(self) -> None:
         """Draining: everything NOT_SERVING from now on."""
