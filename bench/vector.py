@@ -12,7 +12,9 @@ Prints, with the raw numbers:
       search at 100k for comparison. Embedding 100k real chunks on a 2-CPU machine takes too
       long, so (c) and (d) use synthetic unit vectors: a mixture of 2,000 Gaussian clusters in
       384 dimensions (MiniLM's), queries drawn from the same mixture;
-  (d) recall@10 of the HNSW search against exact search at the largest size.
+  (d) recall@10 of the HNSW search against exact search at the largest size;
+  (e) how long cancelling a running insert job takes, next to one embedding call of the
+      job's batch size (the tests check what a cancel leaves, not how fast it is).
 """
 from __future__ import annotations
 
@@ -117,9 +119,39 @@ def bench_service(docs: int, queries: int, repeats: int) -> None:
             latencies.append(time.perf_counter() - start)
         print(f"(b) gRPC QueryVectorStore on {chunks} real chunks (query embedding included), {queries} queries: "
               f"p50 {1000 * percentile(latencies, 50):.2f} ms, p99 {1000 * percentile(latencies, 99):.2f} ms")
+        bench_cancel(stub, model, texts, pieces, repeats)
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+CANCEL_BATCH = 32  # chunks per embedding call in an insert job: a cancel is noticed between calls
+
+
+def bench_cancel(stub, model, texts: list[str], pieces: list[str], repeats: int) -> None:
+    """(e) How long CancelVectorStoreInsertJob takes on a running job, next to the time of one
+    embedding call of the job's batch size (the most a cancel should have to wait for)."""
+    cancel_times, batch_times = [], []
+    for repeat in range(repeats):
+        store_id = f"bench-cancel-{repeat}"
+        stub.CreateVectorStore(pb.CreateVectorStoreRequest(vector_store_id=store_id), timeout=30)
+        job = stub.SubmitVectorStoreInsertJob(pb.SubmitVectorStoreInsertJobRequest(
+            vector_store_id=store_id, documents=[pb.VectorStoreDocument(document_id=f"doc-{i}", content=t)
+                                                 for i, t in enumerate(texts * 4)]), timeout=60)
+        status = pb.GetVectorStoreInsertJobStatusRequest(job_id=job.id)
+        while stub.GetVectorStoreInsertJobStatus(status, timeout=30).documents_done < 2:
+            time.sleep(0.01)
+        start = time.perf_counter()
+        cancelled = stub.CancelVectorStoreInsertJob(pb.CancelVectorStoreInsertJobRequest(job_id=job.id), timeout=60)
+        cancel_times.append(time.perf_counter() - start)
+        assert cancelled.status == v0.BATCH_JOB_STATUS_CANCELLED, cancelled
+        start = time.perf_counter()
+        model.encode(pieces[:CANCEL_BATCH])
+        batch_times.append(time.perf_counter() - start)
+    cancel_s, batch_s = statistics.median(cancel_times), statistics.median(batch_times)
+    print(f"(e) cancel of a running insert job, median of {repeats}: {1000 * cancel_s:.1f} ms (runs "
+          f"{', '.join(f'{1000 * t:.1f}' for t in cancel_times)}); one embedding call of {CANCEL_BATCH} chunks: "
+          f"{1000 * batch_s:.1f} ms; ratio cancel / batch: {cancel_s / batch_s:.2f}")
 
 
 def wait(stub, job_id: str) -> pb.VectorStoreInsertJob:
