@@ -43,7 +43,7 @@ from server.rpc.handlers import generic_handlers
 from server.security.api_keys import AccessPolicy
 from server.security.interceptor import AuthInterceptor
 from server.security.tls import exposure_warning, grpc_server_credentials, uvicorn_ssl_options
-from server.storage import LmdbStore
+from server.storage import open_store
 from server.telemetry.queries import TelemetryService
 from server.telemetry.runtime import Telemetry, TelemetrySettings
 from server.telemetry.servicer import TelemetryServicer
@@ -56,7 +56,7 @@ log = logging.getLogger("llama_stack_grpc")
 class App:
     def __init__(self, config: ServerConfig):
         self.config = config
-        self.store = LmdbStore(config.data_dir / "store")
+        self.store = open_store(config.storage, config.data_dir, config.postgres_dsn)
         datasets = DatasetService(self.store, config.file_roots)
         specs = [ModelSpec.from_setting(m) for m in config.models]
         if config.default_models:

@@ -18,6 +18,10 @@ class ServerConfig:
     grpc_port: int = 50051
     http_port: int = 8321  # 0 picks a free port; -1 disables the REST gateway
     data_dir: Path = Path(".data")
+    # Where the domain state lives: "lmdb" (embedded under data_dir/store, one process) or
+    # "postgres" (postgres_dsn; several replicas may share it). See docs/deployment-replicas.md.
+    storage: str = "lmdb"
+    postgres_dsn: str = ""
     # Folders whose files may be named by file:// URIs (dataset sources, documents).
     # Empty: the data directory's `files` folder only.
     allowed_roots: list[Path] = field(default_factory=list)
@@ -71,6 +75,10 @@ class ServerConfig:
         if self.eval_judge_max_tokens < 1:
             raise ValueError(f"eval_judge_max_tokens must be at least 1, got {self.eval_judge_max_tokens}")
         self.data_dir = Path(self.data_dir).expanduser()
+        if self.storage not in ("lmdb", "postgres"):
+            raise ValueError(f"storage must be lmdb or postgres, got {self.storage!r}")
+        if self.storage == "postgres" and not self.postgres_dsn:
+            raise ValueError("storage: postgres needs postgres_dsn (e.g. postgresql://user@host:5432/db)")
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
         if not 0 < self.background_share <= 1:
             raise ValueError(f"background_share must be in (0, 1], got {self.background_share}")

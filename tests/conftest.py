@@ -13,6 +13,8 @@ for extra in (ROOT, ROOT / "clients" / "python"):
 
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
+from server.storage import open_store as open_backend  # noqa: E402
+from tests._postgres import BIN, MISSING_REASON, PostgresServer  # noqa: E402
 
 RunningServer = EmbeddedServer
 
@@ -126,3 +128,36 @@ def vllm_server(tmp_path_factory, tiny_llm, tiny_reward_model):
     running = RunningServer(make_config(data_dir, models=inference_models(tiny_llm, tiny_reward_model, "vllm")))
     yield running
     running.stop()
+
+
+# ---------------------------------------------------------------- storage backends
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the whole run (Debian's package, started on a temp dir)."""
+    if BIN is None:
+        pytest.skip(MISSING_REASON)
+    running = PostgresServer()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(params=["lmdb", "postgres"])
+def open_store(request, tmp_path):
+    """Opens store instances of the parametrized backend, all on one fresh location (a
+    second instance stands for a second replica, or for the store after a restart).
+    `open_store.replica(store)` is the store a second replica would use: a new instance on
+    PostgreSQL, the same one on LMDB (one process per data directory)."""
+    dsn = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
+    opened = []
+
+    def open_one(*tables: str):
+        store = open_backend(request.param, tmp_path, dsn)
+        store.open_tables(*tables)
+        opened.append(store)
+        return store
+
+    open_one.replica = lambda store: open_one() if request.param == "postgres" else store
+    yield open_one
+    for store in opened:
+        store.close()

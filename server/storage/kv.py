@@ -13,6 +13,14 @@ from typing import Callable, Iterator, Optional, Tuple, TypeVar
 T = TypeVar("T")
 
 
+def prefix_end(prefix: bytes) -> Optional[bytes]:
+    """Smallest key greater than every key starting with prefix (None: no such key)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
 class Transaction(ABC):
     """Reads and writes that commit together, or not at all."""
 

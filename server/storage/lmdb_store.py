@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Optional, Tuple, TypeVar
 
 import lmdb
 
-from server.storage.kv import KeyValueStore, Transaction
+from server.storage.kv import KeyValueStore, Transaction, prefix_end
 
 T = TypeVar("T")
 _INITIAL_MAP_SIZE = 64 << 20
@@ -39,7 +39,7 @@ class _LmdbTransaction(Transaction):
         cursor = self._txn.cursor(db=self._table(table))
         if reverse:
             positioned = _seek_reverse(cursor, start, inclusive=True) if start is not None else _seek_reverse(
-                cursor, _prefix_end(prefix), inclusive=False
+                cursor, prefix_end(prefix), inclusive=False
             )
             step = cursor.prev
         else:
@@ -48,14 +48,6 @@ class _LmdbTransaction(Transaction):
         while positioned and cursor.key().startswith(prefix):
             yield cursor.key(), cursor.value()
             positioned = step()
-
-
-def _prefix_end(prefix: bytes) -> Optional[bytes]:
-    """Smallest key greater than every key starting with prefix (None: no such key)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])
 
 
 def _seek_reverse(cursor: lmdb.Cursor, bound: Optional[bytes], inclusive: bool) -> bool:
