@@ -63,7 +63,7 @@ class App:
             specs += default_specs(config.data_dir, specs)
         self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
         budget = EngineBudget(lambda model_id: self.models.spec(model_id).max_batch, share=config.background_share)
-        inference = InferenceService(self.models, budget)
+        self.inference = inference = InferenceService(self.models, budget)
         self.jobs = JobRunner(self.store, config.data_dir / "jobs")
         self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_roots,
                                                 index_threshold=config.vector_index_threshold)
