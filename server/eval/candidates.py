@@ -3,6 +3,7 @@ agent (an AgentConfig), each row answered by one turn of a fresh session through
 agents API's own turn loop, tools, shields and all."""
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 
 from llamastack.agents.v1alpha import agents_pb2
@@ -99,8 +100,9 @@ class AgentCandidate(Candidate):
             messages=[agents_pb2.TurnInputMessage(user=messages_pb2.UserMessage(
                 role="user", content=content.text_content(text))) for text in texts])
         last = None
-        async for chunk in self._agents.create_turn(request):
-            last = chunk.event.payload
+        async with contextlib.aclosing(self._agents.create_turn(request)) as chunks:
+            async for chunk in chunks:
+                last = chunk.event.payload
         if last is None or last.WhichOneof("payload") != "turn_complete":
             raise RowError("the agent's turn did not complete: it called a tool the eval cannot answer")
         turn = last.turn_complete.turn

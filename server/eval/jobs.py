@@ -14,6 +14,7 @@ from llamastack.eval.v1alpha import eval_pb2 as pb
 from llamastack_grpc import struct_to_dict
 from server.datasets.service import DatasetService
 from server.errors import FailedPrecondition, NotFound
+from server.eval.benchmarks import BenchmarkRegistry
 from server.eval.candidates import AgentCandidate
 from server.eval.evaluation import Plan, RowResult, aggregated, evaluate, response
 from server.eval.rows import EvalRow
@@ -50,8 +51,10 @@ def label(job_id: str) -> str:
 
 
 class EvalJobs:
-    def __init__(self, runner: JobRunner, datasets: DatasetService, planner: Planner):
+    def __init__(self, runner: JobRunner, benchmarks: BenchmarkRegistry, datasets: DatasetService,
+                 planner: Planner):
         self._runner = runner
+        self._benchmarks = benchmarks
         self._datasets = datasets
         self._planner = planner
         runner.register(KIND, self._work, concurrency=CONCURRENCY, resumable=True)
@@ -94,6 +97,7 @@ class EvalJobs:
 
     async def _work(self, ctx: JobContext) -> dict:
         params = ctx.params
+        await self._benchmarks.get(params["benchmark_id"])  # unregistered meanwhile: the job fails, saying so
         config = pb.BenchmarkConfig.FromString(base64.b64decode(params["config"]))
         plan = self._planner(params["scoring_functions"], config, "scoring_functions", label(ctx.job_id),
                              background=True)

@@ -1,6 +1,7 @@
 """The eval domain service: benchmarks, row evaluations and eval jobs. Plain Python."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from llamastack.eval.v1alpha import eval_pb2 as pb
@@ -34,7 +35,7 @@ class EvalService:
         self._inference = inference
         self._agents = agents
         self._scoring = ScoringContext(inference, judge_max_tokens)
-        self._jobs = jobs.EvalJobs(runner, datasets, self.plan)
+        self._jobs = jobs.EvalJobs(runner, benchmarks, datasets, self.plan)
 
     # ---------------------------------------------------------------- benchmarks
 
@@ -100,4 +101,5 @@ class EvalService:
 
     async def job_result(self, benchmark_id: str, job_id: str) -> pb.EvaluateResponse:
         await self.benchmarks.get(benchmark_id)
-        return self._jobs.result(self._jobs.get(benchmark_id, job_id))
+        record = self._jobs.get(benchmark_id, job_id)
+        return await asyncio.to_thread(self._jobs.result, record)  # thousands of rows: off the event loop
