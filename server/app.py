@@ -64,7 +64,7 @@ class App:
         self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
         budget = EngineBudget(lambda model_id: self.models.spec(model_id).max_batch, share=config.background_share)
         self.inference = inference = InferenceService(self.models, budget)
-        self.jobs = JobRunner(self.store, config.data_dir / "jobs")
+        self.jobs = JobRunner(self.store, config.data_dir / "jobs", lease_seconds=config.job_lease_seconds)
         self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_roots,
                                                 index_threshold=config.vector_index_threshold)
         tools = ToolRuntime(self.vector_stores, config.data_dir, config.web_search_provider,

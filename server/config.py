@@ -22,6 +22,9 @@ class ServerConfig:
     # "postgres" (postgres_dsn; several replicas may share it). See docs/deployment-replicas.md.
     storage: str = "lmdb"
     postgres_dsn: str = ""
+    # With storage: postgres, seconds a replica's hold on a job lasts without renewal (it
+    # renews every second): another replica takes the job over this long after it died.
+    job_lease_seconds: float = 10.0
     # Folders whose files may be named by file:// URIs (dataset sources, documents).
     # Empty: the data directory's `files` folder only.
     allowed_roots: list[Path] = field(default_factory=list)
@@ -77,6 +80,8 @@ class ServerConfig:
         self.data_dir = Path(self.data_dir).expanduser()
         if self.storage not in ("lmdb", "postgres"):
             raise ValueError(f"storage must be lmdb or postgres, got {self.storage!r}")
+        if self.job_lease_seconds <= 0:
+            raise ValueError(f"job_lease_seconds must be positive, got {self.job_lease_seconds}")
         if self.storage == "postgres" and not self.postgres_dsn:
             raise ValueError("storage: postgres needs postgres_dsn (e.g. postgresql://user@host:5432/db)")
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]

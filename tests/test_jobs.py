@@ -1,4 +1,5 @@
-"""Unit tests of the durable job framework (server/jobs/runner.py) on a real LMDB store:
+"""Unit tests of the durable job framework (server/jobs/runner.py) on a real store (each
+test on LMDB and on PostgreSQL):
 bounded concurrency per kind, cancel (queued, running, racing the start, with a
 subprocess), logs and follow_logs, and recovery after a restart."""
 from __future__ import annotations
@@ -12,18 +13,16 @@ import pytest
 from _wait import wait_until_async
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.jobs import JobCancelled, JobRunner, JobState
-from server.storage import LmdbStore
+from server.storage import KeyValueStore
 
 
-def make_runner(store: LmdbStore) -> JobRunner:
-    return JobRunner(store, store.path.parent / "jobs")
+def make_runner(store: KeyValueStore, tmp_path) -> JobRunner:
+    return JobRunner(store, tmp_path / "jobs")
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = LmdbStore(tmp_path / "store")
-    yield opened
-    opened.close()
+def store(open_store):
+    return open_store()
 
 
 async def wait_state(runner: JobRunner, job_id: str, *states: JobState, timeout: float = 10) -> JobState:
@@ -34,8 +33,8 @@ async def wait_state(runner: JobRunner, job_id: str, *states: JobState, timeout:
     return await wait_until_async(reached, timeout=timeout, message=f"job {job_id} {[s.value for s in states]}")
 
 
-async def test_submit_runs_the_work_and_stores_its_result(store):
-    runner = make_runner(store)
+async def test_submit_runs_the_work_and_stores_its_result(store, tmp_path):
+    runner = make_runner(store, tmp_path)
 
     async def work(ctx):
         await ctx.report(done=1, total=1)
@@ -58,8 +57,8 @@ async def test_submit_runs_the_work_and_stores_its_result(store):
     await runner.stop()
 
 
-async def test_failed_work_records_the_error(store):
-    runner = make_runner(store)
+async def test_failed_work_records_the_error(store, tmp_path):
+    runner = make_runner(store, tmp_path)
 
     async def work(ctx):
         raise ValueError("bad input")
@@ -73,8 +72,8 @@ async def test_failed_work_records_the_error(store):
         await runner.cancel(record.id)
 
 
-async def test_concurrency_is_bounded_per_kind(store):
-    runner = make_runner(store)
+async def test_concurrency_is_bounded_per_kind(store, tmp_path):
+    runner = make_runner(store, tmp_path)
     running, peak = {"a": 0, "b": 0}, {"a": 0, "b": 0}
     release = asyncio.Event()
 
@@ -99,8 +98,8 @@ async def test_concurrency_is_bounded_per_kind(store):
     assert peak == {"a": 2, "b": 1}
 
 
-async def test_cancel_a_queued_job_never_runs_it(store):
-    runner = make_runner(store)
+async def test_cancel_a_queued_job_never_runs_it(store, tmp_path):
+    runner = make_runner(store, tmp_path)
     release = asyncio.Event()
     ran = []
 
@@ -124,8 +123,8 @@ async def test_cancel_a_queued_job_never_runs_it(store):
     assert runner.get(second.id).state == JobState.CANCELLED
 
 
-async def test_cancel_a_running_job_stops_it_at_its_next_check(store):
-    runner = make_runner(store)
+async def test_cancel_a_running_job_stops_it_at_its_next_check(store, tmp_path):
+    runner = make_runner(store, tmp_path)
     steps = []
     ended = asyncio.Event()
 
@@ -148,8 +147,8 @@ async def test_cancel_a_running_job_stops_it_at_its_next_check(store):
     assert runner.logs(record.id)[-1].message == "cancelled"
 
 
-async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(store):
-    runner = make_runner(store)
+async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(store, tmp_path):
+    runner = make_runner(store, tmp_path)
     completed = []
 
     async def work(ctx):
@@ -176,7 +175,7 @@ async def test_cancel_racing_the_start_of_a_queued_job_never_lets_it_complete(st
 
 
 async def test_cancel_terminates_the_jobs_subprocess(store, tmp_path):
-    runner = make_runner(store)
+    runner = make_runner(store, tmp_path)
     pid_file = tmp_path / "pid"
 
     async def work(ctx):  # a child that would sleep a minute: the cancel must end it
@@ -195,8 +194,8 @@ async def test_cancel_terminates_the_jobs_subprocess(store, tmp_path):
         os.kill(pid, 0)  # terminated and reaped
 
 
-async def test_logs_and_follow_logs(store):
-    runner = make_runner(store)
+async def test_logs_and_follow_logs(store, tmp_path):
+    runner = make_runner(store, tmp_path)
     go = asyncio.Event()
 
     async def work(ctx):
@@ -226,10 +225,9 @@ async def test_logs_and_follow_logs(store):
         runner.logs("missing")
 
 
-async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resumable_kinds(tmp_path):
-    path = tmp_path / "store"
-    store = LmdbStore(path)
-    runner = make_runner(store)
+async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resumable_kinds(open_store, tmp_path):
+    store = open_store()
+    runner = make_runner(store, tmp_path)
     forever = asyncio.Event()
 
     async def slow(ctx):
@@ -250,8 +248,8 @@ async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resum
     assert runner.get(queued.id).state == JobState.QUEUED
     store.close()
 
-    store = LmdbStore(path)
-    restarted = make_runner(store)
+    store = open_store()
+    restarted = make_runner(store, tmp_path)
     seen = {}
 
     async def finish(ctx):
@@ -276,9 +274,9 @@ async def test_restart_fails_running_jobs_requeues_queued_ones_and_resumes_resum
     store.close()
 
 
-async def test_restart_fails_jobs_of_an_unknown_kind(tmp_path):
-    store = LmdbStore(tmp_path / "store")
-    runner = make_runner(store)
+async def test_restart_fails_jobs_of_an_unknown_kind(open_store, tmp_path):
+    store = open_store()
+    runner = make_runner(store, tmp_path)
     never = asyncio.Event()
 
     async def work(ctx):
@@ -288,15 +286,15 @@ async def test_restart_fails_jobs_of_an_unknown_kind(tmp_path):
     record = await runner.submit("gone", {})
     await wait_state(runner, record.id, JobState.RUNNING)
     await runner.stop()
-    restarted = make_runner(store)
+    restarted = make_runner(store, tmp_path)
     await restarted.start()
     assert restarted.get(record.id).state == JobState.FAILED
     assert "no handler" in restarted.get(record.id).error
     store.close()
 
 
-async def test_job_cancelled_raised_by_the_work_ends_cancelled(store):
-    runner = make_runner(store)
+async def test_job_cancelled_raised_by_the_work_ends_cancelled(store, tmp_path):
+    runner = make_runner(store, tmp_path)
 
     async def work(ctx):
         raise JobCancelled()

@@ -15,11 +15,18 @@ stops every job's work the same way but leaves its record running; on the next s
 job left queued is queued again, one left running is resumed if its kind says it can be
 and otherwise fails with the reason, so no job stays "running" after a restart.
 Waits (cancel, `wait`, `follow_logs`) are woken by the writes themselves, not polled.
+
+On a store shared by several replicas (PostgreSQL), each job is held by the replica that
+launched it, under a lease renewed every `poll_interval` (server/jobs/leases.py); a
+replica takes over, as its own restart would, every unfinished job whose lease expired;
+a cancel reaches the holder through the store; waits also poll, since other replicas'
+writes wake nobody here.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import shutil
 import signal
@@ -31,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from server.jobs import tables
+from server.jobs import leases, tables
 from server.jobs.context import JobCancelled, JobContext
 from server.jobs.records import UNFINISHED, Artifact, JobRecord, JobState, LogEntry
 from server.jobs.writer import GroupWriter, Written
@@ -50,10 +57,17 @@ class _Kind:
 
 
 class JobRunner:
-    def __init__(self, store: KeyValueStore, work_root: Path):
-        """work_root: where each job gets its work directory (<work_root>/<job id>)."""
+    def __init__(self, store: KeyValueStore, work_root: Path, *, lease_seconds: float = 10.0):
+        """work_root: where each job gets its work directory (<work_root>/<job id>).
+        lease_seconds: how long a job this replica holds stays its own without renewal."""
         self._store = store
-        store.open_tables(*tables.TABLES)
+        store.open_tables(*tables.TABLES, *leases.TABLES)
+        self.owner = uuid.uuid4().hex
+        self._lease_seconds = lease_seconds
+        self._poll_interval = min(1.0, lease_seconds / 3)
+        self._held: set[str] = set()  # launched here and not finished
+        self._lost: set[str] = set()  # taken over by another replica while held here
+        self._keeper: asyncio.Task | None = None
         self._work_root = Path(work_root)
         self._writer = GroupWriter(store)
         self._kinds: dict[str, _Kind] = {}
@@ -81,25 +95,55 @@ class JobRunner:
         reindexed = await self._write(None, _reindex_if_missing)
         if reindexed:
             log.info("indexed %d job(s) by kind and state", reindexed)
+        await self._take_over()
+        if self._store.shared:
+            self._keeper = asyncio.create_task(self._keep_leases(), name="job leases")
+
+    async def _take_over(self) -> None:
+        """Claim every unfinished job that no live replica holds (at start: those an earlier
+        process left) and recover it as a restart does."""
         with self._store.read() as txn:
             unfinished = [job_id for state in UNFINISHED for job_id in tables.ids_in_state(txn, state)]
         for job_id in unfinished:
+            if job_id in self._held:
+                continue
             record = self.get(job_id)
             kind = self._kinds.get(record.kind)
             if kind is None:
                 reason = f"no handler for job kind {record.kind!r}"
-                await self._finish(job_id, JobState.FAILED, f"failed: {reason}", error=reason)
+                await self._finish(job_id, JobState.FAILED, f"failed: {reason}", claim=True, error=reason)
             elif record.state == JobState.RUNNING and not kind.resumable:
                 await self._finish(job_id, JobState.FAILED, "failed: the server stopped while the job was running",
-                                   error="interrupted: the server stopped while the job was running")
-            else:
-                await self._transition(job_id, _to_queued, "queued again after a server restart")
+                                   claim=True, error="interrupted: the server stopped while the job was running")
+            elif await self._transition(job_id, _to_queued, "queued again after a server restart", claim=True):
                 self._launch(job_id)
+
+    async def _keep_leases(self) -> None:
+        """Shared store only: renew what this replica holds, pass it the cancels asked of
+        other replicas, and take over the jobs of replicas that stopped renewing."""
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            held = list(self._held)
+            expires = time.time() + self._lease_seconds
+            lost, cancels = await self._write(None, functools.partial(leases.renew, job_ids=held, owner=self.owner,
+                                                                      expires=expires))
+            for job_id in lost:
+                log.warning("job %s was taken over by another replica; stopping it here", job_id)
+                self._lost.add(job_id)
+            for job_id in [*lost, *cancels]:
+                context = self._contexts.get(job_id)
+                if context is not None:
+                    context._request_cancel()
+            await self._take_over()
 
     async def stop(self) -> None:
         """Stop every job's work (its subprocesses too) and wait for it. Their records stay
         as they are: the next start recovers them."""
         self._stopping = True
+        held = list(self._held)  # before the tasks end and drop out of it
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
         contexts = list(self._contexts.values())
         for context in contexts:
             context._request_cancel()
@@ -109,6 +153,8 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         for context in contexts:  # each subprocess ended with its task; this is in case one did not
             context._stop_processes(signal.SIGKILL)
+        if self._store.shared:  # another replica may take these over now, not when the leases run out
+            await self._write(None, functools.partial(leases.expire, job_ids=held, owner=self.owner))
         await asyncio.to_thread(self._writer.close)
 
     # ---------------------------------------------------------------- API
@@ -122,10 +168,12 @@ class JobRunner:
             raise InvalidArgument("kind", f"unknown job kind {kind!r}")
         job_id = job_id or f"{kind}-{uuid.uuid4().hex}"
         record = JobRecord(id=job_id, kind=kind, state=JobState.QUEUED, params=params, created_at=time.time())
+        expires = record.created_at + self._lease_seconds
 
         def write(txn: Transaction) -> bool:
             if not tables.insert(txn, record, rows):
                 return False
+            leases.claim(txn, job_id, self.owner, expires, record.created_at, shared=self._store.shared)
             tables.append_log(txn, job_id, f"submitted ({kind})")
             return True
 
@@ -164,6 +212,8 @@ class JobRunner:
             context = self._contexts.get(job_id)
         if context is not None:
             context._request_cancel()
+        elif self._store.shared:  # another replica runs it: its lease renewal passes the request on
+            await self._write(job_id, lambda txn: leases.request_cancel(txn, job_id))
         return await self.wait(job_id)
 
     async def wait(self, job_id: str, timeout: float | None = None) -> JobRecord:
@@ -179,7 +229,7 @@ class JobRunner:
                 record = self.get(job_id)
                 if predicate(record):
                     return record
-                await changed.wait()
+                await self._changed(changed)
 
         return await asyncio.wait_for(until(), timeout)
 
@@ -197,7 +247,7 @@ class JobRunner:
             if not entries:
                 if self.get(job_id).state.terminal:
                     return  # its last entry is written with its final state
-                await changed.wait()
+                await self._changed(changed)
                 continue
             for entry in entries:
                 last = entry.seq
@@ -218,7 +268,11 @@ class JobRunner:
         record = self.get(job_id)
         if not record.state.terminal:
             raise FailedPrecondition(f"Job '{job_id}' is {record.state.value}; cancel it before deleting it")
-        await self._write(job_id, lambda txn: tables.delete(txn, job_id))
+        def write(txn: Transaction) -> None:
+            tables.delete(txn, job_id)
+            leases.release(txn, job_id)
+
+        await self._write(job_id, write)
         await asyncio.to_thread(shutil.rmtree, self.work_dir(job_id), True)
 
     # ---------------------------------------------------------------- internals
@@ -234,6 +288,14 @@ class JobRunner:
             written.add_done_callback(wake)
         return written
 
+    async def _changed(self, changed: asyncio.Event) -> None:
+        """Until this process writes to the job, or (shared store) the next poll."""
+        if not self._store.shared:
+            await changed.wait()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), self._poll_interval)
+
     def _wake(self, job_id: str) -> None:
         changed = self._changes.pop(job_id, None)
         if changed is not None:
@@ -242,7 +304,14 @@ class JobRunner:
     def _launch(self, job_id: str) -> None:
         task = asyncio.create_task(self._run(job_id), name=f"job {job_id}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._held.add(job_id)
+
+        def done(_):
+            self._tasks.discard(task)
+            self._held.discard(job_id)
+            self._lost.discard(job_id)
+
+        task.add_done_callback(done)
 
     @traced("job.run", lambda job_id, **_: {"job_id": job_id})
     async def _run(self, job_id: str) -> None:
@@ -266,13 +335,13 @@ class JobRunner:
                 context.check_cancelled()
                 result = await kind.work(context)
             except JobCancelled:
-                if not self._stopping:
+                if not self._stopping and job_id not in self._lost:
                     await self._finish(job_id, JobState.CANCELLED, "cancelled")
             except asyncio.CancelledError:
                 raise  # the server is stopping: the job is recovered on the next start
             except Exception as exc:
-                if self._stopping:
-                    return  # most likely the stop itself; the job runs again on the next start
+                if self._stopping or job_id in self._lost:
+                    return  # most likely the stop itself; the job runs again on the next start (or replica)
                 message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
                 log.warning("job %s failed: %s", job_id, message, exc_info=not getattr(exc, "message", None))
                 await self._finish(job_id, JobState.FAILED, f"failed: {message}", error=message)
@@ -281,20 +350,30 @@ class JobRunner:
             finally:
                 self._contexts.pop(job_id, None)
 
-    def _transition(self, job_id: str, change: Callable[[JobRecord], bool], message: str) -> Written[bool]:
-        """Apply change to the record and log message, in one transaction, if change says so."""
+    def _transition(self, job_id: str, change: Callable[[JobRecord], bool], message: str, *,
+                    claim: bool = False) -> Written[bool]:
+        """Apply change to the record and log message, in one transaction, if change says so;
+        with claim, only if the job is unfinished and this replica gets its lease."""
+        now = time.time()
+
         def write(txn: Transaction) -> bool:
             record = tables.load(txn, job_id)
             previous = record.state
+            if claim and (previous.terminal or not leases.claim(
+                    txn, job_id, self.owner, now + self._lease_seconds, now, shared=self._store.shared)):
+                return False
             if not change(record):
                 return False
             tables.save(txn, record, previous)
             tables.append_log(txn, job_id, message)
+            if record.state.terminal:
+                leases.release(txn, job_id)
             return True
 
         return self._write(job_id, write)
 
-    def _finish(self, job_id: str, state: JobState, message: str, **values: Any) -> Written[bool]:
+    def _finish(self, job_id: str, state: JobState, message: str, *, claim: bool = False,
+                **values: Any) -> Written[bool]:
         """The final state and the log line that says so, together: whoever follows the log
         sees that line before the job reads as ended."""
         annotate(job_state=state.value)
@@ -305,7 +384,7 @@ class JobRunner:
                 setattr(record, key, value)
             return True
 
-        return self._transition(job_id, change, message)
+        return self._transition(job_id, change, message, claim=claim)
 
 
 def _to_running(record: JobRecord) -> bool:

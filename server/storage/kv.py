@@ -49,6 +49,10 @@ class Transaction(ABC):
 
 
 class KeyValueStore(ABC):
+    # True when other processes (replicas) write the same data: what one reads may change
+    # under it without its own writes (jobs poll, and lease jobs, only then).
+    shared: bool = False
+
     @abstractmethod
     def open_tables(self, *names: str) -> None:
         """Make tables usable (creating them if new); call before any transaction uses them."""

@@ -88,6 +88,8 @@ def _prefix_bounds(prefix: bytes) -> tuple[str, tuple[bytes, ...]]:
 
 
 class PostgresStore(KeyValueStore):
+    shared = True
+
     def __init__(self, dsn: str, *, min_connections: int = 1, max_connections: int = 8):
         self.dsn = dsn
         self._pool = ConnectionPool(dsn, min_size=min_connections, max_size=max_connections, open=True,
