@@ -5,7 +5,9 @@
       serves it) or else through the server's chat at the eval's concurrency (N gRPC
       clients at once, as many as the background budget lets an eval job run);
   (b) the cost of scoring alone: the built-in basic scoring functions on 1,000 rows of
-      ready generations, per function and all together (no model involved).
+      ready generations, per function and all together (no model involved);
+  (c) cancel latency: how long DELETE .../jobs/{job_id} takes to answer (it answers once
+      the job has ended) while a long eval job runs, rows in flight.
 
     .venv/bin/python bench/eval.py [--rows 128] [--tokens 16] [--rounds 2] [--model PATH]
 
@@ -95,6 +97,24 @@ def concurrent_chat(server: EmbeddedServer, tokens: int, rows: int, clients: int
     return time.perf_counter() - start
 
 
+def cancel_latency(server: EmbeddedServer, benchmark: str, rows: int) -> float:
+    """Seconds a cancel takes to answer while the job has rows in flight (long answers)."""
+    answer = server.http.post(f"/v1alpha/eval/benchmarks/{benchmark}/jobs", json={"benchmark_config": {
+        "eval_candidate": {"type": "model", "model": MODEL,
+                           "sampling_params": {"strategy": {"type": "greedy"}, "max_tokens": 512}},
+        "scoring_params": {}, "num_examples": rows}})
+    job_id = answer.json()["job_id"]
+    asyncio.run_coroutine_threadsafe(server.app.jobs.wait_until(
+        job_id, lambda record: record.state.value == "running"), server.loop).result()
+    time.sleep(1.0)  # let its first rows reach the engine
+    start = time.perf_counter()
+    cancelled = server.http.delete(f"/v1alpha/eval/benchmarks/{benchmark}/jobs/{job_id}")
+    elapsed = time.perf_counter() - start
+    assert cancelled.status_code == 200, cancelled.text
+    assert server.http.get(f"/v1alpha/eval/benchmarks/{benchmark}/jobs/{job_id}").json()["status"] == "cancelled"
+    return elapsed
+
+
 # ---------------------------------------------------------------- (b) scoring alone
 
 
@@ -168,6 +188,7 @@ def main():
                     others.append(batch_inference(server, args.tokens, args.rows))
                 else:
                     others.append(concurrent_chat(server, args.tokens, args.rows, clients))
+            cancels = [cancel_latency(server, "bench", args.rows) for _ in range(3)]
         finally:
             server.stop()
 
@@ -185,6 +206,8 @@ def main():
     for function_id in BASIC:
         print(f"    {function_id:45s} {scoring_seconds([function_id], scored, 3) * 1000 * per_thousand:8.1f}")
     print(f"    {'all four together':45s} {scoring_seconds(BASIC, scored, 3) * 1000 * per_thousand:8.1f}")
+    print(f"(c) cancel of a running eval job answered in {', '.join(f'{s * 1000:.0f} ms' for s in cancels)}"
+          f" (target < 1 s)")
 
 
 if __name__ == "__main__":
