@@ -1,7 +1,7 @@
 """VectorStoreService: vector stores, insert and delete jobs, search and memory fetch
 (plain Python; no gRPC here).
 
-Storage layout (four tables; ids never contain NUL, so `<id>\\0` prefixes are exact):
+Storage layout (five tables; ids never contain NUL, so `<id>\\0` prefixes are exact):
 - ``vector_stores``:        ``<store>`` -> serialized ``VectorStore`` (its counts included)
 - ``vector_documents``:     ``<store>\\0<document>`` -> JSON document record
   ``{document_id, chunk_count, source, mime_type, format, metadata, job_id, inserted_at}``
@@ -9,6 +9,9 @@ Storage layout (four tables; ids never contain NUL, so `<id>\\0` prefixes are ex
   ``<dimension, 4-byte big endian><float32 little-endian vector><utf-8 text>``
 - ``vector_job_documents``: ``<job>\\0<document index, 4-byte big endian>`` -> the text of a
   submitted document, from submission until its job ends.
+- ``vector_revisions``:     ``<store>`` -> 8-byte big-endian count of the chunk writes so far.
+  Each replica's in-memory index remembers the revision it has; a query that finds the
+  stored one moved on (another replica wrote) rebuilds the index first.
 
 A document's chunks, its record and the store's counts are written in one transaction, so a
 cancel or a crash never leaves part of a document. Inserting a document id that is already
@@ -52,6 +55,7 @@ from server.vectorstores.index import DEFAULT_THRESHOLD, Hit, VectorIndex
 log = logging.getLogger(__name__)
 
 STORES, DOCUMENTS, CHUNKS, PAYLOADS = "vector_stores", "vector_documents", "vector_chunks", "vector_job_documents"
+REVISIONS = "vector_revisions"
 INSERT, DELETE = "vector_insert", "vector_delete"
 
 MAX_ID_LENGTH = 256
@@ -162,6 +166,7 @@ class ChunkHit:
 @dataclass
 class _StoreIndex:
     generation: int
+    revision: int  # the store's revision its chunks are from
     index: VectorIndex
     metadata: dict[str, dict[str, Any]]  # document id -> its metadata
 
@@ -183,6 +188,16 @@ def _generation(record: pb.VectorStore) -> int:
     return record.created_at.seconds * 1_000_000_000 + record.created_at.nanos
 
 
+def _revision(txn: Transaction, store_id: str) -> int:
+    return int.from_bytes(txn.get(REVISIONS, _id_bytes(store_id)) or b"", "big")
+
+
+def _next_revision(txn: Transaction, store_id: str) -> int:
+    revision = _revision(txn, store_id) + 1
+    txn.put(REVISIONS, _id_bytes(store_id), revision.to_bytes(8, "big"))
+    return revision
+
+
 class VectorStoreService:
     def __init__(self, store: KeyValueStore, jobs: JobRunner, inference, allowed_roots: Sequence[Path],
                  index_threshold: int = DEFAULT_THRESHOLD):
@@ -191,7 +206,7 @@ class VectorStoreService:
         self._inference = inference
         self._allowed_roots = [Path(root) for root in allowed_roots]
         self._index_threshold = index_threshold
-        store.open_tables(STORES, DOCUMENTS, CHUNKS, PAYLOADS)
+        store.open_tables(STORES, DOCUMENTS, CHUNKS, PAYLOADS, REVISIONS)
         jobs.register(INSERT, self._run_insert, concurrency=2)
         jobs.register(DELETE, self._run_delete, concurrency=2)
         self._indexes: dict[str, _StoreIndex] = {}
@@ -331,6 +346,7 @@ class VectorStoreService:
             if value is None:
                 return None
             txn.delete(STORES, _id_bytes(store_id))
+            txn.delete(REVISIONS, _id_bytes(store_id))
             txn.delete_prefix(DOCUMENTS, _docs_prefix(store_id))
             txn.delete_prefix(CHUNKS, _chunks_prefix(store_id))
             return pb.VectorStore.FromString(value)
@@ -500,7 +516,7 @@ class VectorStoreService:
         doc_record = json.dumps({**document, "chunk_count": len(values), "job_id": job_id,
                                  "inserted_at": time.time()}).encode()
 
-        def write(txn: Transaction) -> None:
+        def write(txn: Transaction) -> int:
             value = txn.get(STORES, _id_bytes(store_id))
             record = None if value is None else pb.VectorStore.FromString(value)
             if record is None or _generation(record) != generation:
@@ -515,11 +531,12 @@ class VectorStoreService:
             record.document_count += 0 if old is not None else 1
             record.chunk_count += len(values) - old_chunks
             txn.put(STORES, _id_bytes(store_id), record.SerializeToString())
+            return _next_revision(txn, store_id)
 
         async with self._lock(store_id):
-            await asyncio.to_thread(self._store.write, write)
-            loaded = self._indexes.get(store_id)
-            if loaded is not None and loaded.generation == generation:
+            revision = await asyncio.to_thread(self._store.write, write)
+            loaded = self._current_index(store_id, generation, revision)
+            if loaded is not None:
                 await asyncio.to_thread(loaded.index.add, document_id, matrix)
                 loaded.metadata[document_id] = document.get("metadata") or {}
 
@@ -585,7 +602,7 @@ class VectorStoreService:
         return {"documents": done - missing, "chunks": deleted, "already_gone": missing}
 
     async def _remove_document(self, store_id: str, generation: int, document_id: str) -> Optional[int]:
-        def write(txn: Transaction) -> Optional[int]:
+        def write(txn: Transaction) -> Optional[tuple[int, int]]:
             value = txn.get(STORES, _id_bytes(store_id))
             record = None if value is None else pb.VectorStore.FromString(value)
             if record is None or _generation(record) != generation:
@@ -598,28 +615,46 @@ class VectorStoreService:
             record.document_count -= 1
             record.chunk_count -= removed
             txn.put(STORES, _id_bytes(store_id), record.SerializeToString())
-            return removed
+            return removed, _next_revision(txn, store_id)
 
         async with self._lock(store_id):
-            removed = await asyncio.to_thread(self._store.write, write)
-            loaded = self._indexes.get(store_id)
-            if loaded is not None and loaded.generation == generation:
+            written = await asyncio.to_thread(self._store.write, write)
+            if written is None:
+                return None
+            removed, revision = written
+            loaded = self._current_index(store_id, generation, revision)
+            if loaded is not None:
                 await asyncio.to_thread(loaded.index.remove, document_id)
                 loaded.metadata.pop(document_id, None)
         return removed
+
+    def _current_index(self, store_id: str, generation: int, revision: int) -> Optional[_StoreIndex]:
+        """The loaded index, moved to `revision` (the one this replica just wrote), if it was
+        at the revision before; otherwise (another replica wrote between) it is dropped and
+        the next query rebuilds it."""
+        loaded = self._indexes.get(store_id)
+        if loaded is None or loaded.generation != generation:
+            return None
+        if loaded.revision != revision - 1:
+            del self._indexes[store_id]
+            return None
+        loaded.revision = revision
+        return loaded
 
     # ---------------------------------------------------------------- search
 
     async def _index(self, store_id: str, record: pb.VectorStore) -> _StoreIndex:
         """The store's index, built from its stored chunks on first use."""
         generation = _generation(record)
+        with self._store.read() as txn:
+            revision = _revision(txn, store_id)  # other replicas' writes move it on
         loaded = self._indexes.get(store_id)
-        if loaded is not None and loaded.generation == generation:
+        if loaded is not None and (loaded.generation, loaded.revision) == (generation, revision):
             return loaded
         dimension = self._model(record.embedding_model).dimension
         async with self._lock(store_id):
             loaded = self._indexes.get(store_id)
-            if loaded is not None and loaded.generation == generation:
+            if loaded is not None and (loaded.generation, loaded.revision) == (generation, revision):
                 return loaded
             loaded = await asyncio.to_thread(self._build_index, store_id, generation, dimension)
             if loaded is None:
@@ -634,6 +669,7 @@ class VectorStoreService:
             value = txn.get(STORES, _id_bytes(store_id))
             if value is None or _generation(pb.VectorStore.FromString(value)) != generation:
                 return None
+            revision = _revision(txn, store_id)
             for _, raw in txn.scan(DOCUMENTS, _docs_prefix(store_id)):
                 document = json.loads(raw)
                 metadata[document["document_id"]] = document.get("metadata") or {}
@@ -651,7 +687,7 @@ class VectorStoreService:
                     yield current, np.stack(rows)
 
             index.add_many(grouped(), graph_in_background=True)
-        return _StoreIndex(generation, index, metadata)
+        return _StoreIndex(generation, revision, index, metadata)
 
     @traced("vector_store.search", lambda store_id, top_k, **_: {"vector_store_id": store_id, "top_k": top_k},
             result=lambda hits: {"results": len(hits)})
