@@ -442,7 +442,7 @@ def test_concurrent_greedy_chats_match_their_sequential_answers(inference_server
 
     sizes = []
     step = engine._step
-    monkeypatch.setattr(engine, "_step", lambda p, logits: (sizes.append(len(engine._running)), step(p, logits))[1])
+    monkeypatch.setattr(engine, "_step", lambda state: (sizes.append(len(state.rows)), step(state))[1])
     # Keep the engine busy with a long stream: the chats join its batch as they arrive
     # (their KV caches merged in) and leave it as they finish.
     stub = chat_grpc.InferenceServiceStub(inference_server.channel)
@@ -708,6 +708,29 @@ def test_mean_logprob_scoring(client, tiny_llm):
     again = client.score({"prompt_with_response": PAIR, "reward": LLM, "scoring_function": {"name": "mean_logprob"}})
     assert again["score"] == pytest.approx(result["score"], abs=1e-6)
     assert again["logprob"] == pytest.approx(result["logprob"], abs=1e-5)
+
+
+def test_logprob_scoring_runs_on_the_batching_worker_between_steps(client, inference_server, engine):
+    """Scoring while a stream decodes: the model is only ever run by the engine's worker
+    (never a second thread beside it), and the score is the one it gives when idle."""
+    import threading
+
+    body = {"prompt_with_response": PAIR, "reward": LLM, "scoring_function": {"name": "mean_logprob"}}
+    idle = client.score(body)
+    threads = set()
+    hook = engine.model.register_forward_pre_hook(lambda module, args: threads.add(threading.current_thread().name))
+    stub = chat_grpc.InferenceServiceStub(inference_server.channel)
+    blocker = stub.StreamChatCompletion(chat_request(chat_body("Hold the engine.", **LONG)),
+                                        timeout=120)
+    try:
+        next(blocker)
+        busy = client.score(body)
+        assert next(blocker) is not None  # the stream went on after the scoring
+    finally:
+        blocker.cancel()
+        hook.remove()
+    assert threads == {"transformers-engine"}
+    assert busy["score"] == pytest.approx(idle["score"], abs=1e-5)
 
 
 def test_reward_and_logprob_agree_across_protocols(inference_server):

@@ -3,10 +3,13 @@
 One worker thread owns the model. It takes every request waiting (up to max_batch),
 runs prefill for the batch, then decodes step by step with the KV cache, applying
 each request's own sampling settings, repetition penalty and grammar mask (xgrammar)
-per row. Requests that arrive meanwhile join at the next step (continuous batching:
-their prefill's KV cache is merged into the batch's) and finished ones leave at once.
-Tokens go back to each caller's asyncio queue as they are made. A request whose
-caller has gone away is dropped from the batch at the next step.
+to its row, for all rows at once (sampling.py). Requests that arrive meanwhile join at
+the next step (continuous batching: their prefill's KV cache is merged into the batch's)
+and finished ones leave at once. Tokens go back to each caller's asyncio queue as they
+are made, their text decoded incrementally (detokenize.py). A request whose caller has
+gone away is dropped from the batch at the next step. Scoring (continuation_logprobs)
+goes through the same worker, between two steps, so the model is never run by two
+threads at once.
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from transformers.cache_utils import DynamicCache
 from server.inference.batching import next_batch
 from server.inference.engines.base import (ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent,
                                            control_token_ids)
+from server.inference.engines.detokenize import IncrementalDetokenizer, find_stop
+from server.inference.engines.sampling import apply_repetition_penalty, choose_tokens
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -37,10 +42,12 @@ class _Pending:
     events: asyncio.Queue
     cancelled: bool = False
     generated: list[int] = field(default_factory=list)
+    detokenizer: Optional[IncrementalDetokenizer] = None
     text: str = ""  # the answer so far
     sent: int = 0  # how much of it the caller has been given
     matcher: object = None
     generator: Optional[torch.Generator] = None
+    seen: Optional[torch.Tensor] = None  # tokens the repetition penalty applies to, as a mask
     done: bool = False
 
     def emit(self, item):
@@ -48,6 +55,27 @@ class _Pending:
             self.loop.call_soon_threadsafe(self.events.put_nowait, item)
         except RuntimeError:  # the caller's event loop is gone: nobody is listening
             self.cancelled = True
+
+
+@dataclass
+class _Scoring:
+    """A continuation to score, answered on the caller's future."""
+
+    prompt_ids: list[int]
+    continuation_ids: list[int]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+    cancelled: bool = False
+
+    def answer(self, value=None, error: Optional[BaseException] = None) -> None:
+        def settle():
+            if not self.future.done():
+                self.future.set_exception(error) if error is not None else self.future.set_result(value)
+
+        try:
+            self.loop.call_soon_threadsafe(settle)
+        except RuntimeError:  # the caller's event loop is gone
+            pass
 
 
 @dataclass
@@ -137,7 +165,8 @@ class TransformersEngine(Engine, ScoringEngine):
     # ---------------------------------------------------------------- public
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[TokenEvent]:
-        pending = _Pending(request, asyncio.get_running_loop(), asyncio.Queue())
+        pending = _Pending(request, asyncio.get_running_loop(), asyncio.Queue(),
+                           detokenizer=IncrementalDetokenizer(self._tokenizer))
         if request.constraint is not None:
             pending.matcher = self._matcher(request.constraint)  # compile errors surface here
         self._waiting.put(pending)
@@ -171,14 +200,25 @@ class TransformersEngine(Engine, ScoringEngine):
         return self._waiting.qsize()
 
     async def continuation_logprobs(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
-        def run():
-            ids = torch.tensor([prompt_ids + continuation_ids], device=self.device)
-            with torch.inference_mode():
-                logits = self.model(input_ids=ids).logits[0, len(prompt_ids) - 1: -1].float()
-            picked = torch.log_softmax(logits, -1).gather(1, torch.tensor(continuation_ids, device=self.device)[:, None])
-            return picked[:, 0].tolist()
+        loop = asyncio.get_running_loop()
+        job = _Scoring(prompt_ids, continuation_ids, loop, loop.create_future())
+        self._waiting.put(job)
+        try:
+            return await job.future
+        finally:
+            job.cancelled = True
 
-        return await asyncio.to_thread(run)
+    def _score(self, job: _Scoring) -> None:
+        """Runs on the worker thread, between batches or between two steps of one."""
+        if job.cancelled:
+            return
+        try:
+            ids = torch.tensor([job.prompt_ids + job.continuation_ids], device=self.device)
+            logits = self.model(input_ids=ids).logits[0, len(job.prompt_ids) - 1: -1].float()
+            continuation = torch.tensor(job.continuation_ids, device=self.device)[:, None]
+            job.answer(torch.log_softmax(logits, -1).gather(1, continuation)[:, 0].tolist())
+        except Exception as exc:  # a bad input fails this caller, not the engine
+            job.answer(error=exc)
 
     # ---------------------------------------------------------------- grammar
 
@@ -209,7 +249,11 @@ class TransformersEngine(Engine, ScoringEngine):
 
     def _run(self):
         while (batch := next_batch(self._waiting, self.max_batch)) is not None:
-            batch = [p for p in batch if not p.cancelled]
+            with torch.inference_mode():
+                for job in batch:
+                    if isinstance(job, _Scoring):
+                        self._score(job)
+            batch = [p for p in batch if isinstance(p, _Pending) and not p.cancelled]
             if not batch:
                 continue
             try:
@@ -232,17 +276,10 @@ class TransformersEngine(Engine, ScoringEngine):
         state = self._prefill(batch)
         while True:
             self._admit_waiting(state)
-            tokens = torch.full((len(state.rows),), self.pad_id, dtype=torch.long)
-            for row, p in enumerate(state.rows):
+            for p in state.rows:
                 if p.cancelled:
                     p.done = True
-                    continue
-                try:
-                    tokens[row] = self._step(p, state.logits[row])
-                except Exception as exc:  # one bad request fails alone, not its batch
-                    log.exception("generation failed for one request")
-                    p.emit(exc)
-                    p.done = True
+            tokens = self._step(state)
             keep = [row for row, p in enumerate(state.rows) if not p.done]
             for p in state.rows:
                 if p.done:
@@ -264,6 +301,9 @@ class TransformersEngine(Engine, ScoringEngine):
         for p in batch:
             if p.request.seed is not None:
                 p.generator = torch.Generator(device=self.device).manual_seed(p.request.seed)
+            if p.request.repetition_penalty != 1.0:
+                p.seen = torch.zeros(self.vocab_size, dtype=torch.bool, device=self.device)
+                p.seen[torch.tensor(p.request.prompt_ids, device=self.device)] = True
         lengths = [len(p.request.prompt_ids) for p in batch]
         width = max(lengths)
         input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
@@ -287,31 +327,69 @@ class TransformersEngine(Engine, ScoringEngine):
             if item is None:  # shutting down: finish this batch, then stop
                 self._waiting.put(None)
                 break
-            if not item.cancelled:
+            if isinstance(item, _Scoring):
+                self._score(item)
+            elif not item.cancelled:
                 newcomers.append(item)
         if newcomers:
             state.merge(self._prefill(newcomers))
 
-    def _step(self, p: _Pending, logits: torch.Tensor) -> int:
-        """Choose one token for p, tell its caller, and mark it done when it finishes."""
-        request = p.request
-        logits = logits[: self.vocab_size].clone()
-        raw_logprobs = torch.log_softmax(logits, -1) if request.logprobs else None
-        if request.repetition_penalty != 1.0 and p.generated:
-            seen = torch.tensor(sorted(set(request.prompt_ids) | set(p.generated)), device=logits.device)
-            values = logits[seen]
-            logits[seen] = torch.where(values > 0, values / request.repetition_penalty,
-                                       values * request.repetition_penalty)
-        if p.matcher is not None:
-            import xgrammar as xgr
+    def _step(self, state: "_Batch") -> torch.Tensor:
+        """Choose the next token of every row at once, then hand each row its token. A row
+        that fails (nothing left to sample from, a grammar error) fails alone."""
+        rows = state.rows
+        logits = state.logits[:, : self.vocab_size].clone()
+        wants_logprobs = [i for i, p in enumerate(rows) if p.request.logprobs]
+        raw_logprobs = torch.log_softmax(logits[wants_logprobs], -1) if wants_logprobs else None
+        penalized = [i for i, p in enumerate(rows) if p.seen is not None and p.generated]
+        if penalized:
+            penalty = torch.tensor([rows[i].request.repetition_penalty for i in penalized], device=logits.device)
+            logits[penalized] = apply_repetition_penalty(
+                logits[penalized], torch.stack([rows[i].seen for i in penalized]), penalty)
+        self._apply_grammars(rows, logits)
+        tokens, failed = choose_tokens(
+            logits,
+            torch.tensor([p.request.temperature for p in rows], device=logits.device),
+            torch.tensor([p.request.top_k for p in rows], device=logits.device),
+            torch.tensor([p.request.top_p for p in rows], device=logits.device),
+            [p.generator for p in rows])
+        chosen = tokens.tolist()
+        logprobs = dict(zip(wants_logprobs, raw_logprobs.gather(1, tokens[wants_logprobs, None])[:, 0].tolist(),
+                            strict=True)) if wants_logprobs else {}
+        for row, (p, token, bad) in enumerate(zip(rows, chosen, failed.tolist(), strict=True)):
+            if p.done:
+                continue
+            try:
+                if bad:
+                    raise ValueError("no token is left to sample from: top_p, top_k or the grammar excluded all")
+                self._advance(p, token, logprobs.get(row))
+            except Exception as exc:  # one bad request fails alone, not its batch
+                log.exception("generation failed for one request")
+                p.emit(exc)
+                p.done = True
+        return tokens.cpu()
 
-            mask = xgr.allocate_token_bitmask(1, self.vocab_size)
-            p.matcher.fill_next_token_bitmask(mask)
-            xgr.apply_token_bitmask_inplace(logits[None], mask.to(logits.device))
-            if request.constraint.bans_control_characters:
-                logits.masked_fill_(self._control_tokens(), float("-inf"))
-        token = self._sample(logits, request, p.generator)
+    def _apply_grammars(self, rows: list[_Pending], logits: torch.Tensor) -> None:
+        constrained = [i for i, p in enumerate(rows) if p.matcher is not None and not p.done]
+        if not constrained:
+            return
+        import xgrammar as xgr
+
+        bitmask = xgr.allocate_token_bitmask(len(rows), self.vocab_size)
+        for i in constrained:
+            rows[i].matcher.fill_next_token_bitmask(bitmask, i)
+        xgr.apply_token_bitmask_inplace(logits, bitmask.to(logits.device), indices=constrained)
+        banning = [i for i in constrained if rows[i].request.constraint.bans_control_characters]
+        if banning:
+            logits[banning] = logits[banning].masked_fill(self._control_tokens(), float("-inf"))
+
+    def _advance(self, p: _Pending, token: int, logprob: Optional[float]) -> None:
+        """Give p its next token: tell its caller the text it completes, and mark p done
+        when it finishes."""
+        request = p.request
         p.generated.append(token)
+        if p.seen is not None:
+            p.seen[token] = True
         finish = None
         if p.matcher is not None:
             p.matcher.accept_token(token)
@@ -319,37 +397,20 @@ class TransformersEngine(Engine, ScoringEngine):
                 finish = "stop"
         if token in self.stop_ids and not request.ignore_eos:
             finish = "stop"
+        searched = len(p.text)
         if token not in self.stop_ids:
-            decoded = self._tokenizer.decode(p.generated, skip_special_tokens=True)
-            if not decoded.endswith("\ufffd"):  # else half of a multi-byte character: wait for the rest
-                p.text = decoded
+            p.detokenizer.add(token)
+            p.text = p.detokenizer.text
         if finish is None and request.stop:
-            cuts = [cut for cut in (p.text.find(stop) for stop in request.stop) if cut >= 0]
-            if cuts:
-                p.text, finish = p.text[:min(cuts)], "stop"
+            cut = find_stop(p.text, request.stop, searched)
+            if cut is not None:
+                p.text, finish = p.text[:cut], "stop"
         if finish is None and len(p.generated) >= request.max_tokens:
             finish = "length"
         # Text that could be the start of a stop string is held back until it cannot.
         hold = 0 if finish or not request.stop else max(len(stop) for stop in request.stop) - 1
         ready = max(p.sent, len(p.text) - hold)
         text, p.sent = p.text[p.sent:ready], ready
-        logprob = float(raw_logprobs[token]) if raw_logprobs is not None else None
         p.emit(TokenEvent(token_id=token, text=text, logprob=logprob, finish_reason=finish))
         if finish is not None:
             p.done = True
-        return token
-
-    @staticmethod
-    def _sample(logits: torch.Tensor, request: GenerationRequest, generator) -> int:
-        if request.temperature <= 0:
-            return int(torch.argmax(logits))
-        logits = logits / request.temperature
-        if request.top_k > 0:
-            kth = torch.topk(logits, min(request.top_k, logits.numel())).values[-1]
-            logits = logits.masked_fill(logits < kth, float("-inf"))
-        probs = torch.softmax(logits, -1)
-        if request.top_p < 1.0:
-            sorted_probs, order = torch.sort(probs, descending=True)
-            keep = sorted_probs.cumsum(-1) - sorted_probs < request.top_p
-            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
-        return int(torch.multinomial(probs, 1, generator=generator))
