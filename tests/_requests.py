@@ -30,9 +30,11 @@ def _required(field: FieldDescriptor) -> bool:
     return field_behavior_pb2.REQUIRED in field.GetOptions().Extensions[field_behavior_pb2.field_behavior]
 
 
-def required_scalars(desc: Descriptor) -> list[FieldDescriptor]:
-    """The REQUIRED fields that are not lists (a required list may be empty)."""
-    return [f for f in desc.fields if _required(f) and not f.is_repeated]
+def required_scalars(desc: Descriptor, *, detectable: bool = False) -> list[FieldDescriptor]:
+    """The REQUIRED fields that are not lists (a required list may be empty); detectable:
+    only those whose absence protobuf can tell (messages, optional and enum fields)."""
+    return [f for f in desc.fields if _required(f) and not f.is_repeated
+            and (not detectable or f.has_presence or f.enum_type is not None)]
 
 
 def _fill(message: Message) -> None:

@@ -4,13 +4,17 @@ limits, before any servicer runs:
     oneof the contract marks as discriminated or untagged) that is present must hold a
     member;
   - identifiers (string fields named `id`, `identifier`, `name`, `*_id`, `*_ids`,
-    `*_uuid`, `*_name`) are at most MAX_IDENTIFIER_BYTES long in UTF-8 and never empty
-    where given (an element of a list, a field with presence): they become store keys;
+    `*_uuid`, `*_name`) are at most MAX_IDENTIFIER_BYTES long in UTF-8; keys among them
+    (all but names) are never empty where given (an element of a list, a field with
+    presence, a REQUIRED field): they become store keys;
   - numbers are finite (float and double fields, and google.protobuf.Value's
     number_value), since JSON has no Infinity or NaN;
   - every google.protobuf.Value (in a Struct, a ListValue or a field) has a kind: a
     JSON null is `null_value`, and a Value with none set cannot be read back as JSON.
-Field paths use the JSON names, as REST callers see them."""
+A REQUIRED plain scalar (no presence) cannot be told from its zero value here, so only
+a key left empty or an enum left unspecified counts as missing; the REST side checks
+that the JSON gives the field (jsonmap). Field paths use the JSON names, as REST callers
+see them."""
 from __future__ import annotations
 
 import functools
@@ -25,14 +29,14 @@ from server.errors import InvalidArgument
 
 MAX_IDENTIFIER_BYTES = 256
 
-_IDENTIFIER_NAMES = ("id", "identifier", "name")
-_IDENTIFIER_SUFFIXES = ("_id", "_ids", "_uuid", "_name")
+_KEY_NAMES = ("id", "identifier")
+_KEY_SUFFIXES = ("_id", "_ids", "_uuid")
 _FLOATS = (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT)
 _JSON_TYPES = ("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue")
 _FLOAT_WRAPPERS = ("google.protobuf.DoubleValue", "google.protobuf.FloatValue")
 
 # What validate() checks in a field's values (a field with none of these is skipped).
-_MESSAGE, _JSON, _FLOAT, _IDENTIFIER = "message", "json", "float", "identifier"
+_MESSAGE, _JSON, _FLOAT, _KEY, _NAME = "message", "json", "float", "key", "name"
 
 
 @functools.cache
@@ -52,9 +56,13 @@ def _union(desc: Descriptor):
     return None
 
 
-def _is_identifier(field: FieldDescriptor) -> bool:
+def _is_key(field: FieldDescriptor) -> bool:
     return field.type == FieldDescriptor.TYPE_STRING and (
-        field.name in _IDENTIFIER_NAMES or field.name.endswith(_IDENTIFIER_SUFFIXES))
+        field.name in _KEY_NAMES or field.name.endswith(_KEY_SUFFIXES))
+
+
+def _is_name(field: FieldDescriptor) -> bool:
+    return field.type == FieldDescriptor.TYPE_STRING and (field.name == "name" or field.name.endswith("_name"))
 
 
 @functools.cache
@@ -72,7 +80,9 @@ def _check_of(desc: Descriptor, name: str) -> str | None:
         return None if type_name.startswith("google.protobuf.") else _MESSAGE
     if field.type in _FLOATS:
         return _FLOAT
-    return _IDENTIFIER if _is_identifier(field) else None
+    if _is_key(field):
+        return _KEY
+    return _NAME if _is_name(field) else None
 
 
 def validate(message: Message, path: str = "") -> None:
@@ -82,10 +92,7 @@ def validate(message: Message, path: str = "") -> None:
         choices = ", ".join(f.json_name for f in union.fields)
         raise InvalidArgument(path, f"must be one of: {choices}")
     for field in _required(desc):
-        if field.is_repeated:
-            continue  # an empty list is a valid value for a required array
-        present = message.HasField(field.name) if field.has_presence else bool(getattr(message, field.name))
-        if not present:
+        if not _present(message, field):
             raise InvalidArgument(_join(path, field.json_name), "is required")
     for field, value in message.ListFields():
         check = _check_of(desc, field.name)
@@ -106,13 +113,23 @@ def validate(message: Message, path: str = "") -> None:
             elif check == _FLOAT:
                 _check_finite(item if isinstance(item, float) else item.value, item_path)
             else:
-                _check_identifier(item, item_path)
+                _check_identifier(item, item_path, key=check == _KEY)
 
 
-def _check_identifier(value: str, path: str) -> None:
+def _present(message: Message, field: FieldDescriptor) -> bool:
+    if field.is_repeated:
+        return True  # an empty list is a valid value for a required array
+    if field.has_presence:
+        return message.HasField(field.name)
+    if field.enum_type is not None or _is_key(field):
+        return bool(getattr(message, field.name))  # UNSPECIFIED, or an empty key
+    return True  # a zero number, false, an empty text: given, as far as protobuf can tell
+
+
+def _check_identifier(value: str, path: str, *, key: bool) -> None:
     # An unset singular field without presence is not listed, so an empty value here
     # was given explicitly: a list element or an optional field set to "".
-    if not value:
+    if key and not value:
         raise InvalidArgument(path, "must not be empty")
     size = len(value.encode("utf-8"))
     if size > MAX_IDENTIFIER_BYTES:

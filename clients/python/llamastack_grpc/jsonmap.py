@@ -30,10 +30,11 @@ from llamastack_grpc import bounded, integral_numbers, quoted
 
 _WELL_KNOWN = frozenset(
     "google.protobuf." + name
-    for name in (
-        "Struct Value ListValue Timestamp Duration Empty FieldMask Any DoubleValue FloatValue "
-        "Int64Value UInt64Value Int32Value UInt32Value BoolValue StringValue BytesValue"
-    ).split()
+    for name in [
+        "Struct", "Value", "ListValue", "Timestamp", "Duration", "Empty", "FieldMask", "Any", "DoubleValue",
+        "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value", "BoolValue", "StringValue",
+        "BytesValue",
+    ]
 )
 _TIME_TYPES = frozenset(("google.protobuf.Timestamp", "google.protobuf.Duration"))
 _JSON_VALUES = frozenset(("google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"))
@@ -62,10 +63,11 @@ class _Shape:
     def __init__(self, desc: Descriptor):
         self.desc = desc
         self.fields = {f.json_name: f for f in desc.fields}
-        # Protobuf cannot tell an absent list from an empty one (so the server cannot
-        # either): the JSON side checks that REQUIRED arrays are given.
-        self.required_arrays = tuple(
-            f.json_name for f in desc.fields if f.is_repeated
+        # Protobuf cannot tell an absent list from an empty one, nor an absent plain scalar
+        # from its zero value (so the server cannot either; an enum's zero is UNSPECIFIED,
+        # which it can): the JSON side checks that such REQUIRED fields are given.
+        self.required_without_presence = tuple(
+            f.json_name for f in desc.fields if (f.is_repeated or not (f.has_presence or f.enum_type))
             and field_behavior_pb2.REQUIRED in f.GetOptions().Extensions[field_behavior_pb2.field_behavior])
         self.kind = "object"
         self.union: OneofDescriptor | None = None
@@ -222,7 +224,7 @@ def _prepare(value: Any, desc: Descriptor, path: str) -> Any:
         if item is None and not _accepts_null(field):
             continue
         out[name] = _prepare_field(item, field, _join(path, name))
-    for name in shape.required_arrays:
+    for name in shape.required_without_presence:
         if name not in out:
             raise JsonMappingError(_join(path, name), "is required")
     return out
