@@ -8,6 +8,7 @@ from contextlib import aclosing
 from llamastack.inference.v0 import inference_pb2 as chat_pb2
 from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2
 from llamastack.rewardscoring.v0 import rewardscoring_pb2 as reward_pb2
+from llamastack_grpc import quoted
 from server.errors import InvalidArgument
 from server.inference import draft_messages as draft
 from server.inference import tool_formats
@@ -60,6 +61,8 @@ def _rerank_text(value, field: str) -> str:
     if kind == "text":
         return value.text
     if kind == "text_part":
+        if value.text_part.type != "text":  # the spec's const: it tells the part's kind
+            raise InvalidArgument(f"{field}.type", f"must be 'text', got {quoted(value.text_part.type)}")
         return value.text_part.text
     if kind == "image_part":
         raise InvalidArgument(field, "image items are not supported: the rerank models here read text only")

@@ -27,7 +27,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from llamastack.annotations.v1 import annotations_pb2 as llamastack_dot_annotations_dot_v1_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,llamastack/inference/v1alpha/inference.proto\x12\x1cllamastack.inference.v1alpha\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a+llamastack/annotations/v1/annotations.proto\"X\n(OpenAIChatCompletionContentPartTextParam\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n\x04text\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\"P\n\x0eOpenAIImageURL\x12\x16\n\x03url\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x03url\x12\x1b\n\x06\x64\x65tail\x18\x02 \x01(\tH\x00R\x06\x64\x65tail\x88\x01\x01\x42\t\n\x07_detail\"\x91\x01\n)OpenAIChatCompletionContentPartImageParam\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12P\n\timage_url\x18\x02 \x01(\x0b\x32,.llamastack.inference.v1alpha.OpenAIImageURLB\x04\xe2\x41\x01\x02R\timage_url\"\x85\x02\n\x0bRerankQuery\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12\x66\n\ttext_part\x18\x02 \x01(\x0b\x32\x46.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartTextParamH\x00R\ttext_part\x12i\n\nimage_part\x18\x03 \x01(\x0b\x32G.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartImageParamH\x00R\nimage_partB\r\n\x05query\x12\x04\xd0\xf3\x18\x01\"\x83\x02\n\nRerankItem\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12\x66\n\ttext_part\x18\x02 \x01(\x0b\x32\x46.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartTextParamH\x00R\ttext_part\x12i\n\nimage_part\x18\x03 \x01(\x0b\x32G.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartImageParamH\x00R\nimage_partB\x0c\n\x04item\x12\x04\xd0\xf3\x18\x01\"\xfb\x01\n\rRerankRequest\x12\x1a\n\x05model\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05model\x12\x45\n\x05query\x18\x02 \x01(\x0b\x32).llamastack.inference.v1alpha.RerankQueryB\x04\xe2\x41\x01\x02R\x05query\x12\x44\n\x05items\x18\x03 \x03(\x0b\x32(.llamastack.inference.v1alpha.RerankItemB\x04\xe2\x41\x01\x02R\x05items\x12-\n\x0fmax_num_results\x18\x04 \x01(\x05H\x00R\x0fmax_num_results\x88\x01\x01\x42\x12\n\x10_max_num_results\"L\n\nRerankData\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12(\n\x0frelevance_score\x18\x02 \x01(\x01R\x0frelevance_score\"N\n\x0eRerankResponse\x12<\n\x04\x64\x61ta\x18\x01 \x03(\x0b\x32(.llamastack.inference.v1alpha.RerankDataR\x04\x64\x61ta2\xb9\x01\n\x10InferenceService\x12\xa4\x01\n\x06Rerank\x12+.llamastack.inference.v1alpha.RerankRequest\x1a,.llamastack.inference.v1alpha.RerankResponse\"?\x82\xd3\xe4\x93\x02\x39\"\x19/v1alpha/inference/rerank:\x01*Z\x19\"\x14/v1/inference/rerank:\x01*BeZcgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/inference/v1alpha;inferencev1alphab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,llamastack/inference/v1alpha/inference.proto\x12\x1cllamastack.inference.v1alpha\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a+llamastack/annotations/v1/annotations.proto\"^\n(OpenAIChatCompletionContentPartTextParam\x12\x18\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04type\x12\x18\n\x04text\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04text\"P\n\x0eOpenAIImageURL\x12\x16\n\x03url\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x03url\x12\x1b\n\x06\x64\x65tail\x18\x02 \x01(\tH\x00R\x06\x64\x65tail\x88\x01\x01\x42\t\n\x07_detail\"\x97\x01\n)OpenAIChatCompletionContentPartImageParam\x12\x18\n\x04type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04type\x12P\n\timage_url\x18\x02 \x01(\x0b\x32,.llamastack.inference.v1alpha.OpenAIImageURLB\x04\xe2\x41\x01\x02R\timage_url\"\x85\x02\n\x0bRerankQuery\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12\x66\n\ttext_part\x18\x02 \x01(\x0b\x32\x46.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartTextParamH\x00R\ttext_part\x12i\n\nimage_part\x18\x03 \x01(\x0b\x32G.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartImageParamH\x00R\nimage_partB\r\n\x05query\x12\x04\xd0\xf3\x18\x01\"\x83\x02\n\nRerankItem\x12\x14\n\x04text\x18\x01 \x01(\tH\x00R\x04text\x12\x66\n\ttext_part\x18\x02 \x01(\x0b\x32\x46.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartTextParamH\x00R\ttext_part\x12i\n\nimage_part\x18\x03 \x01(\x0b\x32G.llamastack.inference.v1alpha.OpenAIChatCompletionContentPartImageParamH\x00R\nimage_partB\x0c\n\x04item\x12\x04\xd0\xf3\x18\x01\"\xfb\x01\n\rRerankRequest\x12\x1a\n\x05model\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05model\x12\x45\n\x05query\x18\x02 \x01(\x0b\x32).llamastack.inference.v1alpha.RerankQueryB\x04\xe2\x41\x01\x02R\x05query\x12\x44\n\x05items\x18\x03 \x03(\x0b\x32(.llamastack.inference.v1alpha.RerankItemB\x04\xe2\x41\x01\x02R\x05items\x12-\n\x0fmax_num_results\x18\x04 \x01(\x05H\x00R\x0fmax_num_results\x88\x01\x01\x42\x12\n\x10_max_num_results\"L\n\nRerankData\x12\x14\n\x05index\x18\x01 \x01(\x05R\x05index\x12(\n\x0frelevance_score\x18\x02 \x01(\x01R\x0frelevance_score\"N\n\x0eRerankResponse\x12<\n\x04\x64\x61ta\x18\x01 \x03(\x0b\x32(.llamastack.inference.v1alpha.RerankDataR\x04\x64\x61ta2\xb9\x01\n\x10InferenceService\x12\xa4\x01\n\x06Rerank\x12+.llamastack.inference.v1alpha.RerankRequest\x1a,.llamastack.inference.v1alpha.RerankResponse\"?\x82\xd3\xe4\x93\x02\x39\"\x19/v1alpha/inference/rerank:\x01*Z\x19\"\x14/v1/inference/rerank:\x01*BeZcgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/inference/v1alpha;inferencev1alphab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +35,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'llamastack.inference.v1alph
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Zcgithub.com/llamastack/llama-stack-grpc/clients/go/gen/llamastack/inference/v1alpha;inferencev1alpha'
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM'].fields_by_name['type']._loaded_options = None
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM'].fields_by_name['type']._serialized_options = b'\342A\001\002'
   _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM'].fields_by_name['text']._loaded_options = None
   _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM'].fields_by_name['text']._serialized_options = b'\342A\001\002'
   _globals['_OPENAIIMAGEURL'].fields_by_name['url']._loaded_options = None
   _globals['_OPENAIIMAGEURL'].fields_by_name['url']._serialized_options = b'\342A\001\002'
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM'].fields_by_name['type']._loaded_options = None
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM'].fields_by_name['type']._serialized_options = b'\342A\001\002'
   _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM'].fields_by_name['image_url']._loaded_options = None
   _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM'].fields_by_name['image_url']._serialized_options = b'\342A\001\002'
   _globals['_RERANKQUERY'].oneofs_by_name['query']._loaded_options = None
@@ -54,21 +58,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INFERENCESERVICE'].methods_by_name['Rerank']._loaded_options = None
   _globals['_INFERENCESERVICE'].methods_by_name['Rerank']._serialized_options = b'\202\323\344\223\0029\"\031/v1alpha/inference/rerank:\001*Z\031\"\024/v1/inference/rerank:\001*'
   _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM']._serialized_start=186
-  _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM']._serialized_end=274
-  _globals['_OPENAIIMAGEURL']._serialized_start=276
-  _globals['_OPENAIIMAGEURL']._serialized_end=356
-  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM']._serialized_start=359
-  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM']._serialized_end=504
-  _globals['_RERANKQUERY']._serialized_start=507
-  _globals['_RERANKQUERY']._serialized_end=768
-  _globals['_RERANKITEM']._serialized_start=771
-  _globals['_RERANKITEM']._serialized_end=1030
-  _globals['_RERANKREQUEST']._serialized_start=1033
-  _globals['_RERANKREQUEST']._serialized_end=1284
-  _globals['_RERANKDATA']._serialized_start=1286
-  _globals['_RERANKDATA']._serialized_end=1362
-  _globals['_RERANKRESPONSE']._serialized_start=1364
-  _globals['_RERANKRESPONSE']._serialized_end=1442
-  _globals['_INFERENCESERVICE']._serialized_start=1445
-  _globals['_INFERENCESERVICE']._serialized_end=1630
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTTEXTPARAM']._serialized_end=280
+  _globals['_OPENAIIMAGEURL']._serialized_start=282
+  _globals['_OPENAIIMAGEURL']._serialized_end=362
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM']._serialized_start=365
+  _globals['_OPENAICHATCOMPLETIONCONTENTPARTIMAGEPARAM']._serialized_end=516
+  _globals['_RERANKQUERY']._serialized_start=519
+  _globals['_RERANKQUERY']._serialized_end=780
+  _globals['_RERANKITEM']._serialized_start=783
+  _globals['_RERANKITEM']._serialized_end=1042
+  _globals['_RERANKREQUEST']._serialized_start=1045
+  _globals['_RERANKREQUEST']._serialized_end=1296
+  _globals['_RERANKDATA']._serialized_start=1298
+  _globals['_RERANKDATA']._serialized_end=1374
+  _globals['_RERANKRESPONSE']._serialized_start=1376
+  _globals['_RERANKRESPONSE']._serialized_end=1454
+  _globals['_INFERENCESERVICE']._serialized_start=1457
+  _globals['_INFERENCESERVICE']._serialized_end=1642
 # @@protoc_insertion_point(module_scope)
