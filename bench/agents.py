@@ -30,7 +30,8 @@ from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
 from server.inference.chat import ChatDelta, ChatRequest  # noqa: E402
-from server.inference.models import ModelRegistry, ModelSpec  # noqa: E402
+from server.inference.models import ModelRegistry  # noqa: E402
+from server.inference.specs import ModelSpec  # noqa: E402
 from server.inference.service import InferenceService  # noqa: E402
 
 INSTRUCTIONS = "You are a helpful assistant."

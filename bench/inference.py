@@ -33,7 +33,8 @@ from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
 from server.inference.engines.base import GenerationRequest  # noqa: E402
 from server.inference.loaders import load  # noqa: E402
-from server.inference.models import ModelSpec, bundled_embedding_checkpoint  # noqa: E402
+from server.inference.models import bundled_embedding_checkpoint  # noqa: E402
+from server.inference.specs import ModelSpec  # noqa: E402
 
 PROMPTS = [f"Question {i}: tell me about item number {i} in the catalogue." for i in range(256)]
 

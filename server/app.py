@@ -32,9 +32,10 @@ from server.eval.benchmarks import BenchmarkRegistry
 from server.eval.service import EvalService
 from server.eval.servicer import EvalServicer
 from server.health import HealthTracker
-from server.inference.models import ModelRegistry, ModelSpec, default_specs
+from server.inference.models import ModelRegistry, default_specs
 from server.inference.service import InferenceService
 from server.inference.servicer import ChatServicer, RerankServicer, RewardScoringServicer
+from server.inference.specs import ModelSpec
 from server.inspect.servicer import InspectServicer
 from server.jobs import EngineBudget, JobRunner
 from server.models.servicer import ModelsServicer

@@ -50,7 +50,7 @@ class HealthTracker:
         if service not in self.implemented:
             return ["not implemented"]
         kinds = MODEL_KINDS.get(service, ())
-        return [f"model '{spec.id}' {problem}" for spec in self.models.specs.values() if spec.kind in kinds
+        return [f"model '{spec.id}' {problem}" for spec in self.models.specs_of() if spec.kind in kinds
                 if (problem := self.models.problem(spec.id)) is not None]
 
     def statuses(self) -> dict[str, int]:

@@ -21,7 +21,7 @@ from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.agents.v1alpha import agents_pb2_grpc
 from llamastack_grpc.jsonmap import from_json, to_json
 from server.inference.engines.base import Engine, TokenEvent
-from server.inference.models import ModelSpec
+from server.inference.specs import ModelSpec
 
 SHIELDS = [{"id": "no-passwords", "type": "pattern", "patterns": [
     {"pattern": r"\bpassword\b", "category": "secrets", "level": "error",

@@ -44,7 +44,7 @@ class DraftAgentExecution:
         registry = self._agents.registry
         wire = dict(zip(v0.AgentModel.keys()[1:], enum_values(v0.AgentModel.DESCRIPTOR)))
         wanted = wire.get(v0.AgentModel.Name(agent.model)) if agent.HasField("model") else None
-        model = wanted if wanted in registry.specs else (registry.first("llm").id if registry.first("llm") else "")
+        model = wanted if wanted in registry else (registry.first("llm").id if registry.first("llm") else "")
         config = agent_config_pb2.AgentConfig(
             model=model, name=agent.name, instructions=agent.description or "You are a helpful assistant.",
             sampling_params=inference_v1.SamplingParams(strategy=inference_v1.SamplingStrategy(

@@ -113,10 +113,8 @@ class BatchJobs(ABC):
         return model_id
 
     def registered(self, model_id: str, field: str) -> None:
-        try:
-            self._inference.registry.spec(model_id, field)
-        except NotFound:
-            raise InvalidArgument(field, f"model '{model_id}' is not registered (see GET /v1/models)") from None
+        if model_id not in self._inference.registry:
+            raise InvalidArgument(field, f"model '{model_id}' is not registered (see GET /v1/models)")
 
     def scoring(self, model_id: str | None, function: str | None) -> tuple[str, str]:
         if model_id:

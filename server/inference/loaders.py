@@ -1,7 +1,9 @@
-"""Turns a ModelSpec into a loaded model object, by engine."""
+"""Turns a ModelSpec into a loaded model object, by engine. Each engine is imported only
+when a model needs it: they pull in torch, transformers, sentence-transformers or vLLM,
+which a server without such a model never loads."""
 from __future__ import annotations
 
-from server.inference.models import ModelSpec
+from server.inference.specs import ModelSpec
 
 
 def load(spec: ModelSpec):

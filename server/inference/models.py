@@ -9,48 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.errors import InvalidArgument, NotFound, Unavailable
+from server.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
+from server.inference import demo_model
+from server.inference.loaders import load
+from server.inference.specs import ModelSpec
 
 log = logging.getLogger(__name__)
 
-KINDS = ("llm", "embedding", "rerank", "reward")
-DEFAULT_ENGINES = {"llm": "transformers", "embedding": "sentence-transformers", "rerank": "cross-encoder",
-                   "reward": "transformers"}
 DEMO_MODEL_ID = "demo-tiny-llama"
 DEFAULT_EMBEDDING_ID = "all-MiniLM-L6-v2"
-
-
-@dataclass
-class ModelSpec:
-    id: str
-    checkpoint: str
-    kind: str = "llm"
-    engine: str = ""
-    device: str = "cpu"
-    max_batch: int = 32
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"model {self.id!r}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        self.engine = self.engine or DEFAULT_ENGINES[self.kind]
-
-    @classmethod
-    def from_setting(cls, value: Any) -> ModelSpec:
-        """A `models:` entry of the config (a mapping), or a bare checkpoint path (an LLM
-        named after its folder)."""
-        if isinstance(value, (str, Path)):
-            path = Path(value).expanduser()
-            return cls(id=path.name, checkpoint=str(path))
-        if not isinstance(value, dict) or "checkpoint" not in value:
-            raise ValueError(f"a model needs at least a checkpoint: {value!r}")
-        value = dict(value)
-        value.setdefault("id", Path(value["checkpoint"]).name)
-        return cls(**value)
 
 
 def bundled_embedding_checkpoint() -> str | None:
@@ -66,8 +36,6 @@ def bundled_embedding_checkpoint() -> str | None:
 def default_specs(data_dir: Path, configured: list[ModelSpec]) -> list[ModelSpec]:
     """Embedded defaults for what the configuration leaves out: a tiny random demo LLM
     (built on first start) and the bundled MiniLM embedding model."""
-    from server.inference import demo_model
-
     extra = []
     if not any(s.kind == "llm" for s in configured):
         path = data_dir / "models" / DEMO_MODEL_ID
@@ -86,6 +54,9 @@ def default_specs(data_dir: Path, configured: list[ModelSpec]) -> list[ModelSpec
 
 
 class ModelRegistry:
+    """The models this server serves, by id. Callers go through its methods, never its
+    dicts: a model named in a request is checked here, with an error naming the field."""
+
     def __init__(self, specs: list[ModelSpec], allow_downloads: bool = False):
         ids = [s.id for s in specs]
         duplicates = {i for i in ids if ids.count(i) > 1}
@@ -98,18 +69,57 @@ class ModelRegistry:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+    # ---------------------------------------------------------------- lifecycle
+
     def load_all(self) -> None:
         """Loads every model. One that fails is logged and recorded: the server still
         starts, and health reports the services that need it NOT_SERVING."""
-        from server.inference.loaders import load
-
         for spec in self.specs.values():
-            log.info("loading %s model %s (%s) from %s", spec.kind, spec.id, spec.engine, spec.checkpoint)
             try:
-                self.loaded[spec.id] = load(spec)
+                self.loaded[spec.id] = _load(spec)
             except Exception as exc:  # a bad checkpoint, missing files, out of memory...
                 log.exception("model %s failed to load", spec.id)
                 self.failed[spec.id] = f"{type(exc).__name__}: {exc}"
+
+    def register(self, spec: ModelSpec, model: Any = None) -> None:
+        """Serve one more model from now on: loaded from its checkpoint, unless `model` is
+        the loaded object already. ALREADY_EXISTS if its id is taken."""
+        if spec.id in self.specs:
+            raise AlreadyExists(f"Model '{spec.id}' already exists")
+        self.loaded[spec.id] = _load(spec) if model is None else model
+        self.specs[spec.id] = spec
+
+    def unregister(self, model_id: str) -> None:
+        """Stop serving a model (NOT_FOUND if it is not served); its engine is closed."""
+        self.spec(model_id)
+        del self.specs[model_id]
+        self.failed.pop(model_id, None)
+        _close(self.loaded.pop(model_id, None))
+
+    def close(self) -> None:
+        for model in self.loaded.values():
+            _close(model)
+
+    # ---------------------------------------------------------------- lookups
+
+    def __contains__(self, model_id: str) -> bool:
+        return model_id in self.specs
+
+    def specs_of(self, kind: str | None = None) -> list[ModelSpec]:
+        """The served models (of one kind, if given), in configuration order."""
+        return [s for s in self.specs.values() if kind is None or s.kind == kind]
+
+    def ids(self, kind: str | None = None) -> list[str]:
+        return [s.id for s in self.specs_of(kind)]
+
+    def first(self, kind: str) -> ModelSpec | None:
+        return next(iter(self.specs_of(kind)), None)
+
+    def spec(self, model_id: str) -> ModelSpec:
+        spec = self.specs.get(model_id)
+        if spec is None:
+            raise NotFound(f"Model '{model_id}' not found (known: {', '.join(self.specs) or 'none'})")
+        return spec
 
     def problem(self, model_id: str) -> str | None:
         """Why the model cannot answer now (failed to load, engine stopped), or None."""
@@ -122,28 +132,34 @@ class ModelRegistry:
             return "its engine has stopped"
         return None
 
-    def close(self) -> None:
-        for model in self.loaded.values():
-            close = getattr(model, "close", None)
-            if close:
-                close()
-
-    def spec(self, model_id: str, field_name: str = "model") -> ModelSpec:
-        spec = self.specs.get(model_id)
-        if spec is None:
-            raise NotFound(f"Model '{model_id}' not found (known: {', '.join(self.specs) or 'none'})")
-        return spec
-
     def get(self, model_id: str, kinds: tuple[str, ...], field_name: str = "model"):
-        """The loaded model, checked to be of one of `kinds` (else INVALID_ARGUMENT on field_name)."""
-        spec = self.spec(model_id, field_name)
+        """The loaded model, checked to be of one of `kinds` (else INVALID_ARGUMENT on
+        field_name) and able to answer (else UNAVAILABLE)."""
+        spec = self.spec(model_id)
         if spec.kind not in kinds:
-            raise InvalidArgument(field_name, f"model '{model_id}' is a {spec.kind} model; expected {' or '.join(kinds)}")
+            raise InvalidArgument(field_name,
+                                  f"model '{model_id}' is a {spec.kind} model; expected {' or '.join(kinds)}")
         problem = self.problem(model_id)
         if problem is not None:
             raise Unavailable(f"Model '{model_id}' is unavailable: {problem}", reason="MODEL_UNAVAILABLE",
                               retry_after=30)
         return self.loaded[model_id]
 
-    def first(self, kind: str) -> ModelSpec | None:
-        return next((s for s in self.specs.values() if s.kind == kind), None)
+    def served(self, model_id: str, kinds: tuple[str, ...]) -> Any | None:
+        """The loaded model if model_id is served and of one of `kinds`, else None: for a
+        caller that reports a missing model its own way (a store's model no longer served)."""
+        spec = self.specs.get(model_id)
+        if spec is None or spec.kind not in kinds:
+            return None
+        return self.loaded.get(model_id)
+
+
+def _load(spec: ModelSpec):
+    log.info("loading %s model %s (%s) from %s", spec.kind, spec.id, spec.engine, spec.checkpoint)
+    return load(spec)
+
+
+def _close(model: Any) -> None:
+    close = getattr(model, "close", None)
+    if close:
+        close()

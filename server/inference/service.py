@@ -144,7 +144,7 @@ class InferenceService:
         """(index, relevance score) pairs, most relevant first."""
         if max_num_results is not None and max_num_results < 1:
             raise InvalidArgument("max_num_results", "must be at least 1")
-        if model_id not in self.registry.specs:
+        if model_id not in self.registry:
             raise InvalidArgument("model", f"model '{model_id}' is not registered (see GET /v1/models)")
         model = self.registry.get(model_id, ("rerank", "embedding"))
         if not items:
@@ -164,7 +164,7 @@ class InferenceService:
         """(model id, scoring function), defaults filled in and checked: `reward_model` needs
         a reward model, `mean_logprob` an LLM that scores log-probabilities."""
         model_id = model_id or self._default_reward_model()
-        spec = self.registry.spec(model_id, model_field)
+        spec = self.registry.spec(model_id)
         function = function or ("reward_model" if spec.kind == "reward" else "mean_logprob")
         if function not in REWARD_FUNCTIONS:
             raise InvalidArgument("scoring_function.name",

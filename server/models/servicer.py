@@ -4,7 +4,8 @@ from __future__ import annotations
 from llamastack.common.v1 import common_pb2
 from llamastack.models.v1 import models_pb2
 
-from server.inference.models import ModelRegistry, ModelSpec
+from server.inference.models import ModelRegistry
+from server.inference.specs import ModelSpec
 
 # The stable spec's ModelType knows llm and embedding; metadata.kind says which of
 # llm, embedding, rerank or reward the model is.
@@ -24,7 +25,7 @@ class ModelsServicer:
         self._registry = registry
 
     async def ListModels(self, request, context):
-        return models_pb2.ListModelsResponse(data=[_model(s) for s in self._registry.specs.values()])
+        return models_pb2.ListModelsResponse(data=[_model(s) for s in self._registry.specs_of()])
 
     async def GetModel(self, request, context):
         return _model(self._registry.spec(request.model_id))
