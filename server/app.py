@@ -16,6 +16,7 @@ from gateway.app import create_app
 from gateway.protocol import GatewayHttpProtocol
 from llamastack_grpc import services
 from server.agents.draft import DraftAgentExecution
+from server.agents.memories import DraftMemories
 from server.agents.service import AgentService
 from server.agents.servicer import AgentsServicer, DraftAgentsServicer
 from server.agents.shields import build_shields
@@ -93,7 +94,7 @@ class App:
                 SyntheticDataGen(self.jobs, inference, config.file_roots)),
             "llamastack.agents.v1alpha.AgentsService": AgentsServicer(self.agents),
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
-                                                                      self.vector_stores),
+                                                                      DraftMemories(self.vector_stores)),
             "llamastack.eval.v1alpha.EvalService": EvalServicer(self.eval),
         }
         implemented = set(servicers) | {"llamastack.inspect.v1.InspectService"}

@@ -28,7 +28,7 @@ from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
 from server import documents as docs
 from server.errors import InvalidArgument
 from server.vectorstores.index import VectorIndex
-from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
+from server.vectorstores.keys import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 
 EMBEDDING = "all-MiniLM-L6-v2"
 

@@ -16,7 +16,7 @@ from _serve import Cli
 from _wait import wait_job, wait_until
 from server.inference.models import bundled_embedding_checkpoint
 from server.storage import LmdbStore
-from server.vectorstores.service import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
+from server.vectorstores.keys import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 
 DOCUMENTS_SUBMITTED = 40
 

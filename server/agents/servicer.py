@@ -7,6 +7,8 @@ from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import common_pb2
 from llamastack_grpc.jsonmap import to_json
 
+from server.agents.draft import DraftAgentExecution
+from server.agents.memories import DraftMemories
 from server.agents.service import AgentService
 from server.errors import InvalidArgument
 
@@ -72,7 +74,7 @@ class AgentsServicer:
 
 
 class DraftAgentsServicer:
-    def __init__(self, execution, memories):
+    def __init__(self, execution: DraftAgentExecution, memories: DraftMemories):
         self._execution = execution
         self._memories = memories
 
@@ -80,5 +82,4 @@ class DraftAgentsServicer:
         return await self._execution.execute(request)
 
     async def FetchMemories(self, request, context):
-        return await self._memories.fetch_memories(list(request.bank_ids),
-                                                   request.query if request.HasField("query") else None)
+        return await self._memories.fetch(request)

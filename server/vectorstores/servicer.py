@@ -1,6 +1,6 @@
-"""gRPC servicers for vector stores and the agents' memory fetch: thin adapters over
-VectorStoreService. Validation of REQUIRED fields and the mapping of domain errors to
-status codes happen in the generic RPC layer (server/rpc/)."""
+"""The gRPC servicer for vector stores: a thin adapter over VectorStoreService.
+Validation of REQUIRED fields and the mapping of domain errors to status codes happen
+in the generic RPC layer (server/rpc/)."""
 from __future__ import annotations
 
 from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
@@ -30,19 +30,19 @@ class VectorStoreServicer(vectorstore_pb2_grpc.VectorStoreServiceServicer):
         return await self._service.query(request)
 
     async def SubmitVectorStoreInsertJob(self, request, context):
-        return await self._service.submit_insert(request)
+        return await self._service.inserts.submit(request)
 
     async def GetVectorStoreInsertJobStatus(self, request, context):
-        return await self._service.insert_status(request.job_id)
+        return await self._service.inserts.status(request.job_id)
 
     async def CancelVectorStoreInsertJob(self, request, context):
-        return await self._service.cancel_insert(request.job_id)
+        return await self._service.inserts.cancel(request.job_id)
 
     async def SubmitVectorStoreDeleteJob(self, request, context):
-        return await self._service.submit_delete(request)
+        return await self._service.deletes.submit(request)
 
     async def GetVectorStoreDeleteJobStatus(self, request, context):
-        return await self._service.delete_status(request.job_id)
+        return await self._service.deletes.status(request.job_id)
 
     async def CancelVectorStoreDeleteJob(self, request, context):
-        return await self._service.cancel_delete(request.job_id)
+        return await self._service.deletes.cancel(request.job_id)
