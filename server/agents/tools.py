@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from server.agents.sandbox import SandboxLimits, run_python
+from server.agents.websearch import web_search
 from server.errors import InvalidArgument, ServiceError
 from server.inference.chat import Tool
 from server.telemetry.instrument import traced
@@ -95,8 +97,6 @@ class ToolRuntime:
                                      "vector_db_ids": list(stores)})
 
     async def _code(self, arguments: dict) -> ToolOutcome:
-        from server.agents.sandbox import SandboxLimits, run_python
-
         code = arguments.get("code")
         if not isinstance(code, str):
             return ToolOutcome("error: code_interpreter needs `code` (a string)", error=True)
@@ -110,8 +110,6 @@ class ToolRuntime:
                                      "truncated": result.truncated})
 
     async def _web_search(self, arguments: dict) -> ToolOutcome:
-        from server.agents.websearch import web_search
-
         provider, key = self._web
         results = await web_search(str(arguments.get("query", "")), provider=provider or None, api_key=key or None)
         return ToolOutcome(content=json.dumps(results["results"]), metadata={"query": results["query"]})
