@@ -81,7 +81,7 @@ def bench_service(docs: int, queries: int, repeats: int) -> None:
             vector_store_id="bench", documents=[pb.VectorStoreDocument(document_id="warm", content=texts[0])]))
         wait(stub, job.id)
 
-        model = server.app.models.loaded[MODEL]
+        model = server.app.models.get(MODEL, ("embedding",))
         chunker = Chunker(model.model.tokenizer)
         record = stub.GetVectorStore(pb.GetVectorStoreRequest(vector_store_id="bench"))
         pieces = [p for t in texts for p in chunker.chunks(t, record.chunk_size_tokens, record.chunk_overlap_tokens)]

@@ -15,9 +15,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from server.errors import InvalidArgument
 from server.uris import decode_data_uri, read_file, resolve_file_uri, scheme_of
@@ -60,7 +61,7 @@ def media_format(mime_type: str, field_name: str) -> str:
     return fmt
 
 
-def load_inline(content: str, mime_type: Optional[str], *, field_name: str, mime_field: str) -> tuple[str, str]:
+def load_inline(content: str, mime_type: str | None, *, field_name: str, mime_field: str) -> tuple[str, str]:
     """(text, format) of inline content."""
     fmt = media_format(mime_type, mime_field) if mime_type else "text"
     return to_text(content.encode("utf-8"), fmt, what="content", field_name=field_name), fmt
@@ -73,7 +74,7 @@ def file_uri(value: str) -> str:
     return value
 
 
-def load_uri(uri: str, mime_type: Optional[str], allowed_roots: Sequence[Path], *,
+def load_uri(uri: str, mime_type: str | None, allowed_roots: Sequence[Path], *,
              field_name: str, mime_field: str) -> tuple[str, str, str]:
     """(text, format, source) of a file:// or data: URI (blocking: run it in a thread)."""
     if not uri:
@@ -160,10 +161,7 @@ def json_text(value: Any) -> str:
             for i, item in enumerate(v):
                 walk(item, f"{path}[{i}]")
         else:
-            if isinstance(v, list):
-                shown = ", ".join(_scalar(i) for i in v)
-            else:
-                shown = _scalar(v)
+            shown = ", ".join(_scalar(i) for i in v) if isinstance(v, list) else _scalar(v)
             lines.append(f"{path}: {shown}" if path else shown)
 
     walk(value, "")

@@ -4,7 +4,6 @@ one, the banks' first nuggets in stored order."""
 from __future__ import annotations
 
 from llamastack.agents.v0 import agents_pb2 as v0
-
 from server.errors import InvalidArgument
 from server.vectorstores.service import VectorStoreService
 

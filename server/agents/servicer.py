@@ -3,10 +3,10 @@ llamastack.agents.v0.AgentsService (execute, memory fetch)."""
 from __future__ import annotations
 
 from google.protobuf import empty_pb2
+
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import common_pb2
 from llamastack_grpc.jsonmap import to_json
-
 from server.agents.draft import DraftAgentExecution
 from server.agents.memories import DraftMemories
 from server.agents.service import AgentService

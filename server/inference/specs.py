@@ -28,7 +28,7 @@ class ModelSpec:
         self.engine = self.engine or DEFAULT_ENGINES[self.kind]
 
     @classmethod
-    def from_setting(cls, value: Any) -> "ModelSpec":
+    def from_setting(cls, value: Any) -> ModelSpec:
         """A `models:` entry of the config (a mapping), or a bare checkpoint path (an LLM
         named after its folder)."""
         if isinstance(value, (str, Path)):

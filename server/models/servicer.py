@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from llamastack.common.v1 import common_pb2
 from llamastack.models.v1 import models_pb2
-
 from server.inference.models import ModelRegistry
 from server.inference.specs import ModelSpec
 

@@ -6,7 +6,6 @@ whole)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from server import documents as docs
@@ -87,8 +86,8 @@ class DeleteJobs:
                       + (f"; {missing} were already gone" if missing else ""))
         return {"documents": done - missing, "chunks": deleted, "already_gone": missing}
 
-    async def _remove_document(self, store_id: str, generation: int, document_id: str) -> Optional[int]:
-        def write(txn: Transaction) -> Optional[tuple[int, int]]:
+    async def _remove_document(self, store_id: str, generation: int, document_id: str) -> int | None:
+        def write(txn: Transaction) -> tuple[int, int] | None:
             record = keys.live_store(txn, store_id, generation)
             if txn.get(keys.DOCUMENTS, keys.doc_key(store_id, document_id)) is None:
                 return None

@@ -3,7 +3,7 @@ model a new store gets, whether a store's model is still served, and the chunkin
 its sequence length sets."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +19,7 @@ class StoreModels:
         self._inference = inference
         self._chunkers: dict[str, Chunker] = {}
 
-    def resolve(self, model_id: Optional[str]) -> str:
+    def resolve(self, model_id: str | None) -> str:
         """The embedding model a new store uses: the one named, else the first served."""
         known = self._inference.registry.ids("embedding")
         if model_id is None:

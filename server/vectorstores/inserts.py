@@ -17,9 +17,10 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -242,7 +243,7 @@ class InsertJobs:
     async def _store_document(self, store_id: str, generation: int, document: dict, pieces: list[str],
                               matrix: np.ndarray, job_id: str) -> None:
         document_id = document["document_id"]
-        values = [keys.pack_chunk(vector, piece) for vector, piece in zip(matrix, pieces)]
+        values = [keys.pack_chunk(vector, piece) for vector, piece in zip(matrix, pieces, strict=True)]
         doc_record = json.dumps({**document, "chunk_count": len(values), "job_id": job_id,
                                  "inserted_at": time.time()}).encode()
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import struct
 import unicodedata
-from typing import Optional
 
 import numpy as np
 
@@ -62,7 +61,7 @@ def doc_key(store_id: str, document_id: str) -> bytes:
     return docs_prefix(store_id) + document_id.encode("utf-8")
 
 
-def chunks_prefix(store_id: str, document_id: Optional[str] = None) -> bytes:
+def chunks_prefix(store_id: str, document_id: str | None = None) -> bytes:
     prefix = store_key(store_id) + b"\0"
     return prefix if document_id is None else prefix + document_id.encode("utf-8") + b"\0"
 
@@ -114,7 +113,7 @@ def next_revision(txn: Transaction, store_id: str) -> int:
     return value
 
 
-def read_store(reader: KeyValueStore | Transaction, store_id: str) -> Optional[pb.VectorStore]:
+def read_store(reader: KeyValueStore | Transaction, store_id: str) -> pb.VectorStore | None:
     """The store's record, from a KeyValueStore or a read or write transaction."""
     value = reader.get(STORES, store_key(store_id))
     return None if value is None else pb.VectorStore.FromString(value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -61,13 +61,13 @@ class Indexes:
             lock = self._locks[store_id] = asyncio.Lock()
         return lock
 
-    def _current(self, store_id: str, generation: int, revision: int) -> Optional[StoreIndex]:
+    def _current(self, store_id: str, generation: int, revision: int) -> StoreIndex | None:
         loaded = self._indexes.get(store_id)
         if loaded is not None and (loaded.generation, loaded.revision) == (generation, revision):
             return loaded
         return None
 
-    def advance(self, store_id: str, generation: int, revision: int) -> Optional[StoreIndex]:
+    def advance(self, store_id: str, generation: int, revision: int) -> StoreIndex | None:
         """After this replica's write of `revision`: the loaded index, moved to it, if it was
         at the revision before (the caller then applies the write to it); otherwise (another
         replica wrote between) it is dropped and the next query rebuilds it."""
@@ -100,7 +100,7 @@ class Indexes:
             self._indexes[store_id] = loaded
             return loaded
 
-    def _build(self, store_id: str, generation: int, dimension: int) -> Optional[StoreIndex]:
+    def _build(self, store_id: str, generation: int, dimension: int) -> StoreIndex | None:
         index = VectorIndex(dimension, self._threshold)
         metadata: dict[str, dict[str, Any]] = {}
         with self._store.read() as txn:
@@ -135,7 +135,7 @@ class Search:
         self._indexes = indexes
 
     async def search(self, record: pb.VectorStore, query: str, top_k: int = DEFAULT_TOP_K,
-                     filters: Optional[dict[str, Any]] = None, rerank_model: Optional[str] = None,
+                     filters: dict[str, Any] | None = None, rerank_model: str | None = None,
                      field_prefix: str = "") -> list[ChunkHit]:
         """The top_k chunks of the store nearest to query (best first), among documents
         whose metadata passes the filters; with rerank_model, the nearest are reordered by

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack_grpc import struct_to_dict
@@ -119,7 +120,7 @@ class VectorStoreService:
         return await asyncio.to_thread(self._store.write, write)
 
     async def drop(self, store_id: str) -> pb.VectorStore:
-        def write(txn: Transaction) -> Optional[pb.VectorStore]:
+        def write(txn: Transaction) -> pb.VectorStore | None:
             record = keys.read_store(txn, store_id)
             if record is None:
                 return None
@@ -141,7 +142,7 @@ class VectorStoreService:
     @traced("vector_store.search", lambda store_id, top_k, **_: {"vector_store_id": store_id, "top_k": top_k},
             result=lambda hits: {"results": len(hits)})
     async def search(self, store_id: str, query: str, top_k: int = DEFAULT_TOP_K,
-                     filters: Optional[dict[str, Any]] = None, rerank_model: Optional[str] = None,
+                     filters: dict[str, Any] | None = None, rerank_model: str | None = None,
                      field_prefix: str = "") -> list[ChunkHit]:
         """The top_k chunks nearest to query (best first); see Search.search."""
         return await self._search.search(await self.get(store_id), query, top_k, filters, rerank_model,
