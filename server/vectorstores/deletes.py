@@ -10,6 +10,7 @@ import asyncio
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from server import documents as docs
 from server.errors import InvalidArgument, NotFound
+from server.ids import check_id
 from server.jobs import JobContext, JobRecord, JobRunner
 from server.jobs.helpers import BATCH_JOB_STATUS, finish_anyway, job_of_kind, with_record_times
 from server.storage import KeyValueStore, Transaction
@@ -41,7 +42,7 @@ class DeleteJobs:
             ids: list[str] = []
             with self._store.read() as txn:
                 for path, document_id in named:
-                    keys.check_id(document_id, path, keys.MAX_DOCUMENT_ID_LENGTH)
+                    check_id(document_id, path, keys.MAX_DOCUMENT_ID_LENGTH)
                     if txn.get(keys.DOCUMENTS, keys.doc_key(store_id, document_id)) is None:
                         raise NotFound(f"Document '{document_id}' not found in vector store '{store_id}'")
                     if document_id not in ids:

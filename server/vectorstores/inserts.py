@@ -29,6 +29,7 @@ from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack_grpc import struct_to_dict
 from server import documents as docs
 from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.ids import check_id
 from server.jobs import JobContext, JobRecord, JobRunner
 from server.jobs.helpers import BATCH_JOB_STATUS, finish_anyway, job_of_kind, until_cancelled, with_record_times
 from server.storage import KeyValueStore, Transaction
@@ -168,7 +169,7 @@ class InsertJobs:
             id_field = f"{path}.document_id" if path.startswith("documents[") else path
             if fields.get("document_id") is not None:
                 document_id = fields["document_id"]
-                keys.check_id(document_id, id_field, keys.MAX_DOCUMENT_ID_LENGTH)
+                check_id(document_id, id_field, keys.MAX_DOCUMENT_ID_LENGTH)
             elif source.startswith("file:"):
                 document_id = file_document_id(source)
             else:

@@ -1,7 +1,6 @@
-"""How vector stores lie in the key-value store: tables, keys, values, and the checks
-that keep ids usable as keys.
+"""How vector stores lie in the key-value store: tables, keys and values.
 
-Five tables; ids never contain NUL (`check_id` refuses control characters), so
+Five tables; ids never contain NUL (server/ids.py refuses control characters), so
 ``<id>\\0`` prefixes are exact:
 - ``vector_stores``:        ``<store>`` -> serialized ``VectorStore`` (its counts included)
 - ``vector_documents``:     ``<store>\\0<document>`` -> JSON document record
@@ -18,32 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import struct
-import unicodedata
 
 import numpy as np
 
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
-from server.errors import FailedPrecondition, InvalidArgument, NotFound
+from server.errors import FailedPrecondition, NotFound
 from server.storage import KeyValueStore, Transaction
 
 STORES, DOCUMENTS, CHUNKS, PAYLOADS = "vector_stores", "vector_documents", "vector_chunks", "vector_job_documents"
 REVISIONS = "vector_revisions"
 TABLES = (STORES, DOCUMENTS, CHUNKS, PAYLOADS, REVISIONS)
 
-MAX_ID_LENGTH = 256
 MAX_DOCUMENT_ID_LENGTH = 1024
 
 _U32 = struct.Struct(">I")
-
-
-def check_id(value: str, field_name: str, limit: int) -> None:
-    if not value:
-        raise InvalidArgument(field_name, "must not be empty")
-    if len(value) > limit:
-        raise InvalidArgument(field_name, f"must be at most {limit} characters, got {len(value)}")
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            raise InvalidArgument(field_name, f"must not contain control characters (found U+{ord(ch):04X})")
 
 
 # ---------------------------------------------------------------- keys

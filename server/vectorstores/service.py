@@ -20,6 +20,7 @@ from typing import Any
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack_grpc import struct_to_dict
 from server.errors import AlreadyExists, NotFound
+from server.ids import check_id
 from server.inference.service import InferenceService
 from server.jobs import JobRunner
 from server.jobs.helpers import timestamp
@@ -65,7 +66,7 @@ class VectorStoreService:
 
     async def create(self, req: pb.CreateVectorStoreRequest) -> pb.VectorStore:
         if req.HasField("vector_store_id"):
-            keys.check_id(req.vector_store_id, "vector_store_id", keys.MAX_ID_LENGTH)
+            check_id(req.vector_store_id, "vector_store_id")
             store_id = req.vector_store_id
         else:
             store_id = f"vs-{uuid.uuid4().hex}"
