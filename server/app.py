@@ -75,7 +75,8 @@ class App:
                                    build_shields(config.shields, inference), config.file_roots)
         self.eval = EvalService(BenchmarkRegistry(self.store, datasets), datasets, inference, self.agents, self.jobs,
                                 judge_max_tokens=config.eval_judge_max_tokens)
-        self.telemetry = Telemetry(TelemetrySettings.from_config(config), self.store, self.models, self.jobs)
+        self.telemetry = Telemetry(TelemetrySettings.from_config(config), self.store, config.data_dir / "telemetry",
+                                   self.models, self.jobs)
         servicers = {
             "llamastack.telemetry.v1alpha.TelemetryService": TelemetryServicer(TelemetryService(self.telemetry,
                                                                                                datasets)),

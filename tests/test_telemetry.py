@@ -13,6 +13,7 @@ import time
 import grpc
 import pytest
 from google.protobuf import message_factory
+from grpc_status import rpc_status
 from prometheus_client.parser import text_string_to_metric_families
 
 from _wait import wait_until
@@ -21,7 +22,7 @@ from gateway.errors import HTTP_STATUS
 from llamastack.agents.v1alpha import agents_pb2, agents_pb2_grpc
 from llamastack.inference.v0 import inference_pb2 as chat_pb2
 from llamastack.inference.v0 import inference_pb2_grpc as chat_grpc
-from llamastack.telemetry.v1alpha import telemetry_pb2
+from llamastack.telemetry.v1alpha import telemetry_pb2, telemetry_pb2_grpc
 from llamastack_grpc import http_bindings
 from llamastack_grpc.jsonmap import from_json, to_json
 from server.inference.models import bundled_embedding_checkpoint
@@ -108,7 +109,7 @@ def traffic(server):
     call = chat_grpc.InferenceServiceStub(server.channel).ChatCompletion.with_call(
         from_json(CHAT, chat_pb2.ChatCompletionRequest), metadata=(("traceparent", header),), timeout=120)
     seen["grpc_chat"] = {"trace_id": trace_id, "parent": parent, "usage": call[0].usage,
-                         "traceresponse": dict(call[1].initial_metadata())["traceresponse"]}
+                         "traceresponse": dict(call[1].trailing_metadata())["traceresponse"]}
     # A streamed chat over REST, continuing another.
     trace_id, parent, header = new_traceparent()
     with server.http.stream("POST", "/inference/stream", json=CHAT,
@@ -404,6 +405,21 @@ def test_request_metrics_by_method(api, server, traffic):
 
 
 # ---------------------------------------------------------------- errors
+
+
+def test_a_grpc_error_carries_its_trace_id_and_its_details(server):
+    stub = telemetry_pb2_grpc.TelemetryServiceStub(server.channel)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetTrace(telemetry_pb2.GetTraceRequest(trace_id="not-hex"), timeout=30)
+    trailers = dict(caught.value.trailing_metadata())
+    trace_id = trailers["traceresponse"].split("-")[1]
+    status = rpc_status.from_call(caught.value)  # the error details travel beside it
+    assert status is not None and status.details
+    spans = tree(Grpc(server), trace_id)
+    (rpc,) = spans.values()
+    assert rpc["name"].endswith("/GetTrace") and rpc["status"] == "error"
+    assert rpc["attributes"]["rpc.grpc.status_code"] == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert rpc["attributes"]["error.message"].startswith("trace_id:")
 
 
 @pytest.mark.parametrize("rpc, body, status, field", [

@@ -24,6 +24,7 @@ from server.storage import LmdbStore
 from server.telemetry.exporter import StoreSpanExporter
 from server.telemetry.runtime import TelemetrySettings
 from server.telemetry.spans import Condition, SpanStore
+from server.telemetry.writer import store_batch
 
 DATASET = {"purpose": "eval/question-answer", "source": {"type": "rows", "rows": [{"q": "a"}]}}
 DAY_NS = 86400 * 10**9
@@ -83,7 +84,7 @@ def store(tmp_path):
 def _record(spans: SpanStore):
     """A tracer whose spans are stored as they end."""
     provider = TracerProvider(shutdown_on_exit=False)
-    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(spans)))
+    provider.add_span_processor(SimpleSpanProcessor(StoreSpanExporter(lambda items: store_batch(spans, items))))
     return provider.get_tracer("test")
 
 
@@ -163,7 +164,7 @@ def test_tracing_off_stores_no_spans_and_still_counts(tmp_path):
         assert response.status_code == 200 and "traceresponse" not in response.headers
         _, call = server.channel.unary_unary("/llamastack.datasets.v1beta.DatasetsService/ListDatasets").with_call(
             b"", metadata=(("traceparent", header),))
-        assert "traceresponse" not in dict(call.initial_metadata())
+        assert "traceresponse" not in dict(call.initial_metadata()) | dict(call.trailing_metadata())
         assert telemetry(server).QueryTraces(pb.QueryTracesRequest()).data == []
         metrics = server.http.get("/metrics").text
         assert 'grpc_server_handled_total{grpc_code="OK",grpc_method="ListDatasets"' in metrics

@@ -53,7 +53,8 @@ class _Method:
         metrics = telemetry.prometheus
         self._telemetry = telemetry
         self._handled, self._handled_labels = metrics.handled, grpc_labels
-        self._handled_children: dict[grpc.StatusCode, object] = {}
+        self._by_code: dict[grpc.StatusCode, tuple] = {}  # code -> (handled counter, requests series)
+        self.unary = grpc_type == "unary"
         self.started = metrics.started.labels(*grpc_labels)
         self.received = metrics.received.labels(*grpc_labels)
         self.sent = metrics.sent.labels(*grpc_labels)
@@ -64,68 +65,105 @@ class _Method:
         self.attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": method}
         self._latency_series = labels(method=self.name)
 
-    @contextlib.asynccontextmanager
-    async def call(self, context):
-        """Counts, times and (unless untraced) traces the call that runs in the block."""
-        started = time.perf_counter()
+    def begin(self) -> float:
         self.started.inc()
         self.received.inc()
         self.in_flight.inc()
-        code, span = grpc.StatusCode.OK, None
-        try:
-            with contextlib.ExitStack() as stack:
-                if self.traced:
-                    span = stack.enter_context(self._start_span(context))
-                    header = traceresponse(span)
-                    if header is not None:
-                        await context.send_initial_metadata(((TRACERESPONSE, header),))
-                try:
-                    yield
-                    code = context.code() or grpc.StatusCode.OK
-                except BaseException as error:
-                    code = _code(error, context)
-                    raise
-                finally:
-                    if span is not None:
-                        span.set_attribute("rpc.grpc.status_code", code.value[0])
-                        if code != grpc.StatusCode.OK:
-                            span.set_status(Status(StatusCode.ERROR, context.details() or code.name))
-        finally:
-            self._end(started, code)
+        return time.perf_counter()
 
-    def _start_span(self, context):
+    def span(self, context):
+        """The call's span, current inside the block (a no-op block when the method is not traced)."""
+        if not self.traced:
+            return contextlib.nullcontext()
         carrier = {key: value for key, value in context.invocation_metadata() or () if key in TRACE_HEADERS}
         parent = _PROPAGATOR.extract(carrier, context=otel_context.Context()) if carrier else otel_context.Context()
         return self._telemetry.tracer.start_as_current_span(
             self.name, context=parent, kind=SpanKind.SERVER, attributes=self.attributes,
             record_exception=False, set_status_on_exception=False)
 
-    def _end(self, started: float, code: grpc.StatusCode) -> None:
+    def end(self, started: float, code: grpc.StatusCode, span, context) -> None:
         elapsed = time.perf_counter() - started
-        handled = self._handled_children.get(code)
-        if handled is None:
-            handled = self._handled_children[code] = self._handled.labels(*self._handled_labels, code.name)
-        handled.inc()
+        if span is not None:
+            span.set_attribute("rpc.grpc.status_code", code.value[0])
+            if code != grpc.StatusCode.OK:
+                span.set_status(Status(StatusCode.ERROR, context.details() or code.name))
+        by_code = self._by_code.get(code)
+        if by_code is None:
+            by_code = self._by_code[code] = (self._handled.labels(*self._handled_labels, code.name),
+                                             labels(method=self.name, code=code.name))
+        by_code[0].inc()
         self.handling.observe(elapsed)
         self.in_flight.dec()
         points = self._telemetry.points
-        points.add("requests", labels(method=self.name, code=code.name), 1.0)
+        points.add("requests", by_code[1], 1.0)
         points.add("request_latency_seconds", self._latency_series, elapsed)
 
 
-class _Counting:
-    """A call's context that counts the messages written through it."""
+class _CallContext:
+    """The handler's view of its call: it counts the messages written, and keeps the
+    traceresponse in the trailing metadata whatever the handler sets or aborts with."""
 
-    def __init__(self, context, sent):
+    def __init__(self, context, sent, trailer: tuple):
         self._context = context
         self._sent = sent
+        self._trailer = trailer
+        self._trailing = trailer
 
     async def write(self, message) -> None:
         await self._context.write(message)
         self._sent.inc()
 
+    def set_trailing_metadata(self, metadata) -> None:
+        self._trailing = (*metadata, *self._trailer)
+        self._context.set_trailing_metadata(self._trailing)
+
+    async def abort(self, code, details="", trailing_metadata=()):
+        await self._context.abort(code, details, (*trailing_metadata, *self._trailer) if trailing_metadata
+                                  else self._trailing)
+
+    async def abort_with_status(self, status):
+        await self.abort(status.code, status.details, status.trailing_metadata)
+
     def __getattr__(self, name):
         return getattr(self._context, name)
+
+
+def _written(behaviour):
+    """A stream handler that yields its messages, as one that writes them."""
+    async def write_all(request, context):
+        async with contextlib.aclosing(behaviour(request, context)) as responses:
+            async for response in responses:
+                await context.write(response)
+    return write_all
+
+
+def _traced_call(method: _Method, behaviour):
+    """The handler, counted, timed and (unless untraced) traced. The traceresponse goes
+    in the trailing metadata of a unary call (no extra write: it leaves with the status)
+    and in the initial metadata of a stream (the caller has it before the first message)."""
+    async def call(request, context):
+        started = method.begin()
+        code = grpc.StatusCode.OK
+        with method.span(context) as span:
+            header = traceresponse(span) if span is not None else None
+            trailer = ((TRACERESPONSE, header),) if header is not None else ()
+            if method.unary and trailer:
+                context.set_trailing_metadata(trailer)
+            elif trailer:
+                await context.send_initial_metadata(trailer)
+            try:
+                response = await behaviour(request, _CallContext(context, method.sent, trailer if method.unary
+                                                                 else ()))
+                code = context.code() or grpc.StatusCode.OK
+                if method.unary:
+                    method.sent.inc()
+                return response
+            except BaseException as error:
+                code = _code(error, context)
+                raise
+            finally:
+                method.end(started, code, span, context)
+    return call
 
 
 class TelemetryInterceptor(grpc.aio.ServerInterceptor):
@@ -144,41 +182,15 @@ class TelemetryInterceptor(grpc.aio.ServerInterceptor):
         return cached[1]
 
     def _wrap(self, full_method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        serializers = {"request_deserializer": handler.request_deserializer,
+                       "response_serializer": handler.response_serializer}
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(_Method(self._telemetry, full_method, "unary"), handler.unary_unary),
-                request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+                _traced_call(_Method(self._telemetry, full_method, "unary"), handler.unary_unary), **serializers)
         if handler.unary_stream is not None:
-            method = _Method(self._telemetry, full_method, "server_stream")
-            wrap = self._stream if inspect.isasyncgenfunction(handler.unary_stream) else self._written_stream
+            behaviour = handler.unary_stream
+            if inspect.isasyncgenfunction(behaviour):
+                behaviour = _written(behaviour)
             return grpc.unary_stream_rpc_method_handler(
-                wrap(method, handler.unary_stream),
-                request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer)
+                _traced_call(_Method(self._telemetry, full_method, "server_stream"), behaviour), **serializers)
         return handler  # client streams (reflection) are not part of the contract
-
-    @staticmethod
-    def _unary(method: _Method, behaviour):
-        async def unary(request, context):
-            async with method.call(context):
-                response = await behaviour(request, context)
-            method.sent.inc()
-            return response
-        return unary
-
-    @staticmethod
-    def _written_stream(method: _Method, behaviour):
-        """A stream whose handler writes its messages with context.write."""
-        async def stream(request, context):
-            async with method.call(context):
-                await behaviour(request, _Counting(context, method.sent))
-        return stream
-
-    @staticmethod
-    def _stream(method: _Method, behaviour):
-        """A stream whose handler yields its messages."""
-        async def stream(request, context):
-            async with method.call(context), contextlib.aclosing(behaviour(request, context)) as responses:
-                async for response in responses:
-                    method.sent.inc()
-                    yield response
-        return stream

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
@@ -16,13 +17,14 @@ from prometheus_client import CollectorRegistry
 
 from server.inference.models import ModelRegistry
 from server.jobs import JobRunner
-from server.storage import KeyValueStore
+from server.storage import KeyValueStore, LmdbStore
 from server.telemetry import instrument
 from server.telemetry.exporter import StoreSpanExporter
 from server.telemetry.interceptor import TelemetryInterceptor
 from server.telemetry.points import MetricPoints, labels
 from server.telemetry.prometheus import PrometheusMetrics, RuntimeCollector
 from server.telemetry.spans import SpanStore
+from server.telemetry.writer import SpanWriter, map_size
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "llama-stack-grpc"
@@ -56,21 +58,28 @@ class TelemetrySettings:
 
 
 class Telemetry(instrument.Sink):
-    def __init__(self, settings: TelemetrySettings, store: KeyValueStore, models: ModelRegistry, jobs: JobRunner):
+    def __init__(self, settings: TelemetrySettings, store: KeyValueStore, span_dir: Path, models: ModelRegistry,
+                 jobs: JobRunner):
+        """store: the server's store (metric points); span_dir: the span store's own
+        environment, which the span writer process writes and the queries read."""
         self.settings = settings
-        self.spans = SpanStore(store, settings.retention_days * _DAY, settings.retention_spans)
-        self.points = MetricPoints(store, settings.retention_days * _DAY)
+        max_age_s = settings.retention_days * _DAY
+        self._span_env = LmdbStore(span_dir, map_size=map_size(settings.retention_spans))
+        self.spans = SpanStore(self._span_env, max_age_s, settings.retention_spans)
+        self.points = MetricPoints(store, max_age_s)
         self.registry = CollectorRegistry()
         self.prometheus = PrometheusMetrics(self.registry)
         self.registry.register(RuntimeCollector(models, jobs))
         self.provider: TracerProvider | None = None
         self.tracer: trace.Tracer = trace.NoOpTracer()
         self._store_processor: BatchSpanProcessor | None = None
+        self._writer: SpanWriter | None = None
         if settings.tracing:
+            self._writer = SpanWriter(span_dir, max_age_s, settings.retention_spans)
             self.provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
                                            resource=Resource.create({"service.name": SERVICE_NAME}),
                                            shutdown_on_exit=False)
-            self._store_processor = BatchSpanProcessor(StoreSpanExporter(self.spans),
+            self._store_processor = BatchSpanProcessor(StoreSpanExporter(self._writer.write),
                                                        max_queue_size=settings.queue_size,
                                                        schedule_delay_millis=settings.export_delay_ms)
             self.provider.add_span_processor(self._store_processor)
@@ -82,10 +91,12 @@ class Telemetry(instrument.Sink):
             self.tracer = self.provider.get_tracer("llama_stack_grpc")
 
     def start(self) -> None:
-        """Become the telemetry of the calling context (and of all it starts), apply
-        retention to what an earlier process left, and start merging metric points."""
+        """Become the telemetry of the calling context (and of all it starts), start the
+        span writer (which applies retention to what an earlier process left) and the
+        merging of metric points."""
         instrument.activate(self)
-        self.spans.prune()
+        if self._writer is not None:
+            self._writer.start()
         self.points.start()
 
     def interceptor(self) -> TelemetryInterceptor:
@@ -112,4 +123,6 @@ class Telemetry(instrument.Sink):
     def shutdown(self) -> None:
         if self.provider is not None:
             self.provider.shutdown()  # exports what is queued
+            self._writer.close()
+        self._span_env.close()
         self.points.close()

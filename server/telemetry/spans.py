@@ -1,5 +1,6 @@
-"""The span store: finished spans in the embedded store, with the indexes that the
-telemetry queries use, and retention by age and by count (oldest traces go first).
+"""The span store: finished spans in an LMDB store of their own (written by the span
+writer process, read by the telemetry queries), with the indexes that the queries use,
+and retention by age and by count (oldest traces go first).
 
 Tables (ids are raw bytes: trace 16, span 8):
 - ``telemetry_spans``:        trace + span -> serialized ``SpanWithStatus`` (a trace is one prefix)
