@@ -11,7 +11,10 @@ import functools
 from server.errors import InvalidArgument
 from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, TokenEvent, control_token_ids
 
+from vllm import SamplingParams
 from vllm.exceptions import VLLMValidationError
+from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
+from vllm.v1.engine.async_llm import AsyncLLM
 
 _SAMPLING_OPTIONS = {"top_p", "top_k", "temperature", "repetition_penalty", "max_tokens", "seed"}
 
@@ -23,12 +26,24 @@ def _request_error(exc: Exception) -> Exception:
     return ConstraintError(str(exc))
 
 
+class _AsyncLLM(AsyncLLM):
+    """Shuts down once. The engine shuts vLLM down explicitly (close); without this, the
+    object's __del__ shuts it down again at interpreter exit, when the functions it
+    calls are already torn down (a TypeError printed at every exit)."""
+
+    _shut_down = False
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        if not self._shut_down:
+            self._shut_down = True
+            super().shutdown(timeout)
+
+
 class VllmEngine(Engine):
     name = "vllm"
 
     def __init__(self, checkpoint: str, max_batch: int = 32, max_model_len: int = 4096, **engine_args):
         from vllm import AsyncEngineArgs
-        from vllm.v1.engine.async_llm import AsyncLLM
 
         import torch
 
@@ -42,7 +57,7 @@ class VllmEngine(Engine):
             engine_args.setdefault("gpu_memory_utilization", 0.25)
         args = AsyncEngineArgs(model=checkpoint, max_num_seqs=max_batch, max_model_len=max_model_len,
                                enforce_eager=True, **engine_args)
-        self.engine = AsyncLLM.from_engine_args(args)
+        self.engine = _AsyncLLM.from_engine_args(args)
         from transformers import AutoTokenizer
 
         self._tokenizer = AutoTokenizer.from_pretrained(checkpoint)
@@ -57,17 +72,14 @@ class VllmEngine(Engine):
     def active_requests(self) -> int:
         return len(self.active)
 
-    def _sampling(self, request: GenerationRequest):
-        from vllm import SamplingParams
-        from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
-
+    def _sampling(self, request: GenerationRequest) -> SamplingParams:
         structured, bias, constraint = None, None, request.constraint
         if constraint is not None and constraint.json_schema is not None:
             structured = StructuredOutputsParams(json=constraint.json_schema, disable_any_whitespace=True)
         elif constraint is not None:
             structured = StructuredOutputsParams(grammar=constraint.grammar)
         if constraint is not None and constraint.bans_control_characters:
-            bias = {token_id: -100.0 for token_id in self._control_tokens()}
+            bias = dict(self._control_token_bias())  # vLLM may keep it: a copy of the cached one
         return SamplingParams(
             max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
             top_k=request.top_k if request.top_k > 0 else -1, repetition_penalty=request.repetition_penalty,
@@ -76,9 +88,9 @@ class VllmEngine(Engine):
             structured_outputs=structured, logit_bias=bias, output_kind=RequestOutputKind.DELTA)
 
     @functools.cache
-    def _control_tokens(self) -> tuple[int, ...]:
+    def _control_token_bias(self) -> dict[int, float]:
         keep = [t for t in (self._tokenizer.eos_token_id, self._tokenizer.pad_token_id) if t is not None]
-        return tuple(control_token_ids(self._tokenizer, len(self._tokenizer), keep))
+        return {token_id: -100.0 for token_id in control_token_ids(self._tokenizer, len(self._tokenizer), keep)}
 
     async def generate(self, request: GenerationRequest) -> AsyncIterator[TokenEvent]:
         request_id = uuid.uuid4().hex
@@ -92,15 +104,12 @@ class VllmEngine(Engine):
             stream = self.engine.generate({"prompt_token_ids": request.prompt_ids}, params, request_id)
             async for output in stream:
                 completion = output.outputs[0]
-                tokens = list(completion.token_ids)
+                tokens, logprobs = completion.token_ids, completion.logprobs
+                last = len(tokens) - 1
                 for i, token in enumerate(tokens):
-                    last = i == len(tokens) - 1
-                    logprob = None
-                    if completion.logprobs:
-                        logprob = completion.logprobs[i][token].logprob
-                    reason = completion.finish_reason if last and output.finished else None
-                    yield TokenEvent(token_id=token, text=completion.text if last else "", logprob=logprob,
-                                     finish_reason={"stop": "stop", "length": "length"}.get(reason, reason))
+                    reason = completion.finish_reason if i == last and output.finished else None
+                    yield TokenEvent(token_id=token, text=completion.text if i == last else "",
+                                     logprob=logprobs[i][token].logprob if logprobs else None, finish_reason=reason)
                 finished = output.finished
         except (ValueError, VLLMValidationError) as exc:  # vLLM validates requests when they arrive
             raise _request_error(exc) from None
