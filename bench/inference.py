@@ -1,13 +1,16 @@
 """Inference benchmark: the server against its engine alone, measured side by side in
-one run on the ~100M-parameter test model (built offline on first use).
+one run on the ~100M-parameter test model (built offline on first use). The engine
+alone is the server's own engine, driven on the server's event loop, so both arms run
+in one process and interleave (A, B, A, B... for --rounds rounds; bench/_rounds.py).
 
-    .venv/bin/python bench/inference.py [--engine transformers|vllm] [--clients 32] [--tokens 64]
+    .venv/bin/python bench/inference.py [--engine transformers|vllm] [--clients 32] [--tokens 64] [--rounds 5]
 
-Prints, with the raw numbers:
+Prints medians with their spread [lowest-highest] over the rounds, and the ratios:
   (a) server tokens/s with 1 and with N concurrent gRPC clients / the engine's own
       offline batch throughput (N requests submitted to the engine at once);
   (b) time to first token through gRPC and through the REST gateway (SSE) / the engine alone;
-  (c) embeddings/s through the service (gRPC rerank, which embeds every item) / raw
+  (c) decoding tokens/s of one answer of --short and of --long tokens (flat: ratio ~1);
+  (d) embeddings/s through the service (gRPC rerank, which embeds every item) / raw
       sentence-transformers encoding of the same texts.
 """
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
+from _rounds import figure, interleaved, ratio  # noqa: E402
+
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E402
 from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2, inference_pb2_grpc as rerank_grpc  # noqa: E402
@@ -32,7 +37,6 @@ from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
 from server.inference.engines.base import GenerationRequest  # noqa: E402
-from server.inference.loaders import load  # noqa: E402
 from server.inference.models import bundled_embedding_checkpoint  # noqa: E402
 from server.inference.specs import ModelSpec  # noqa: E402
 
@@ -65,6 +69,15 @@ async def engine_batch(engine, clients: int, tokens: int) -> tuple[float, int]:
     start = time.perf_counter()
     counts = await asyncio.gather(*[one(i) for i in range(clients)])
     return sum(counts) / (time.perf_counter() - start), sum(counts)
+
+
+async def engine_decoding(engine, tokens: int) -> float:
+    """Tokens/s of one answer after its first token: the cost of a decoding step."""
+    times = []
+    async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, 0), max_tokens=tokens,
+                                                     ignore_eos=True)):
+        times.append(time.perf_counter())
+    return (len(times) - 1) / (times[-1] - times[0])
 
 
 async def engine_ttft(engine, repeats: int) -> float:
@@ -133,11 +146,15 @@ def service_embeddings(server: EmbeddedServer, texts: list[str], per_call: int, 
     return embedded / (time.perf_counter() - start)
 
 
-def raw_embeddings(checkpoint: str, texts: list[str], per_call: int) -> float:
+def raw_embedder(checkpoint: str):
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(checkpoint, device="cpu", local_files_only=True)
-    model.encode(texts[:64], normalize_embeddings=True)  # warm-up
+    model.encode(["warm-up"] * 64, normalize_embeddings=True)
+    return model
+
+
+def raw_embeddings(model, texts: list[str], per_call: int) -> float:
     start = time.perf_counter()
     embedded = 0
     for i in range(0, len(texts), per_call):
@@ -154,7 +171,10 @@ def main():
                         help="checkpoint folder (built with the 'bench' size if missing)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--tokens", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=10, help="first-token samples per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--short", type=int, default=64, help="answer length for (c)")
+    parser.add_argument("--long", type=int, default=512, help="answer length for (c)")
     parser.add_argument("--texts", type=int, default=2048)
     args = parser.parse_args()
 
@@ -162,41 +182,57 @@ def main():
     spec = ModelSpec(id="bench-llm", checkpoint=str(checkpoint), engine=args.engine, max_batch=args.clients)
     embedder = bundled_embedding_checkpoint()
     texts = [f"Passage {i}: a sentence about topic {i % 97} and detail {i}." for i in range(args.texts)]
-
-    print(f"model {checkpoint} ({args.engine}), {args.clients} clients, {args.tokens} tokens each")
-    engine = load(spec)
-
-    async def alone():
-        await engine_batch(engine, 2, 4)  # warm-up
-        return await engine_batch(engine, args.clients, args.tokens), await engine_ttft(engine, args.repeats)
-
-    (engine_tps, engine_tokens), engine_first = asyncio.run(alone())
-    engine.close()
+    print(f"model {checkpoint} ({args.engine}), {args.clients} clients, {args.tokens} tokens each, "
+          f"{args.rounds} interleaved rounds")
 
     with tempfile.TemporaryDirectory() as data_dir:
         config = ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False, models=[
             spec.__dict__, {"id": "all-MiniLM-L6-v2", "checkpoint": embedder, "kind": "embedding"}])
         server = EmbeddedServer(config)
+        engine = server.app.models.loaded["bench-llm"]
+
+        def on_engine(coroutine):
+            return asyncio.run_coroutine_threadsafe(coroutine, server.loop).result(timeout=600)
+
         try:
-            server_throughput(server, 2, 4, 2)  # warm-up
-            one_tps, _ = server_throughput(server, 1, args.tokens, 4)
-            many_tps, many_tokens = server_throughput(server, args.clients, args.tokens, args.clients)
-            first_grpc = grpc_ttft(server, args.repeats)
-            first_rest = gateway_ttft(server, args.repeats)
-            service_eps = service_embeddings(server, texts, 64, 4)
+            on_engine(engine_batch(engine, 2, 4))  # warm-up
+            server_throughput(server, 2, 4, 2)
+            throughput = interleaved({
+                "engine": lambda: {"tok/s": on_engine(engine_batch(engine, args.clients, args.tokens))[0]},
+                "one": lambda: {"tok/s": server_throughput(server, 1, args.tokens, 4)[0]},
+                "many": lambda: {"tok/s": server_throughput(server, args.clients, args.tokens, args.clients)[0]},
+            }, args.rounds)
+            first = interleaved({
+                "engine": lambda: {"s": on_engine(engine_ttft(engine, args.repeats))},
+                "grpc": lambda: {"s": grpc_ttft(server, args.repeats)},
+                "sse": lambda: {"s": gateway_ttft(server, args.repeats)},
+            }, args.rounds)
+            decoding = interleaved({
+                "short": lambda: {"tok/s": on_engine(engine_decoding(engine, args.short))},
+                "long": lambda: {"tok/s": on_engine(engine_decoding(engine, args.long))},
+            }, args.rounds)
+            raw = raw_embedder(embedder)
+            embeddings = interleaved({
+                "raw": lambda: {"emb/s": raw_embeddings(raw, texts, 64)},
+                "service": lambda: {"emb/s": service_embeddings(server, texts, 64, 4)},
+            }, args.rounds)
         finally:
             server.stop()
-    raw_eps = raw_embeddings(embedder, texts, 64)
 
-    print(f"(a) engine offline batch: {engine_tps:8.1f} tok/s ({engine_tokens} tokens)")
-    print(f"    server, 1 client:     {one_tps:8.1f} tok/s  ratio {one_tps / engine_tps:.2f}")
-    print(f"    server, {args.clients} clients:  {many_tps:8.1f} tok/s  ratio {many_tps / engine_tps:.2f}"
-          f" ({many_tokens} tokens)")
-    print(f"(b) time to first token: engine {engine_first * 1000:.1f} ms, gRPC {first_grpc * 1000:.1f} ms"
-          f" (ratio {first_grpc / engine_first:.2f}), gateway SSE {first_rest * 1000:.1f} ms"
-          f" (ratio {first_rest / engine_first:.2f})")
-    print(f"(c) embeddings: sentence-transformers {raw_eps:.0f}/s, service {service_eps:.0f}/s"
-          f"  ratio {service_eps / raw_eps:.2f}")
+    tps = {arm: values["tok/s"] for arm, values in throughput.items()}
+    print(f"(a) engine offline batch: {figure(tps['engine'])} tok/s")
+    print(f"    server, 1 client:     {figure(tps['one'])} tok/s  ratio {ratio(tps['one'], tps['engine'])}")
+    print(f"    server, {args.clients} clients:  {figure(tps['many'])} tok/s  ratio {ratio(tps['many'], tps['engine'])}")
+    ttft = {arm: values["s"] for arm, values in first.items()}
+    print(f"(b) time to first token: engine {figure(ttft['engine'], 1000)} ms, gRPC {figure(ttft['grpc'], 1000)} ms"
+          f" (ratio {ratio(ttft['grpc'], ttft['engine'])}), gateway SSE {figure(ttft['sse'], 1000)} ms"
+          f" (ratio {ratio(ttft['sse'], ttft['engine'])})")
+    short, long = decoding["short"]["tok/s"], decoding["long"]["tok/s"]
+    print(f"(c) decoding, one answer: {args.short} tokens {figure(short)} tok/s, {args.long} tokens {figure(long)}"
+          f" tok/s  ratio {ratio(long, short)}")
+    eps = {arm: values["emb/s"] for arm, values in embeddings.items()}
+    print(f"(d) embeddings: sentence-transformers {figure(eps['raw'], digits=0)}/s, service "
+          f"{figure(eps['service'], digits=0)}/s  ratio {ratio(eps['service'], eps['raw'])}")
 
 
 if __name__ == "__main__":
