@@ -1,11 +1,13 @@
 """Agents benchmark: N concurrent streamed turns over gRPC and over SSE against the same
 number of chats on the inference service alone, measured side by side in one run.
 
-    .venv/bin/python bench/agents.py [--turns 16] [--tokens 32] [--model PATH]
+    .venv/bin/python bench/agents.py [--turns 16] [--tokens 32] [--rounds 5] [--model PATH]
 
-Prints turns/s (chats/s for the service alone), the time to the first event of a turn
-(turn_start) and to its first token (the first step_progress, or step_complete for an
-empty answer), with the ratios of the agent paths to the inference service alone.
+The three arms (service alone, turns over gRPC, turns over SSE) run interleaved for
+--rounds rounds (bench/_rounds.py). Prints turns/s (chats/s for the service alone), the
+time to the first event of a turn (turn_start) and to its first token (the first
+step_progress, or step_complete for an empty answer): medians with their spread
+[lowest-highest], and the ratios of the agent paths to the inference service alone.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+
+from _rounds import figure, interleaved, ratio  # noqa: E402
 
 import httpx  # noqa: E402
 from llamastack.agents.v1alpha import agents_pb2, agents_pb2_grpc  # noqa: E402
@@ -44,13 +48,9 @@ def prompt(i: int) -> str:
     return f"Request {i}: describe item {i} of the catalogue."
 
 
-def service_alone(spec: ModelSpec, turns: int, tokens: int) -> tuple[float, float]:
-    registry = ModelRegistry([spec])
-    registry.load_all()
-    service = InferenceService(registry)
-
+def service_alone(service: InferenceService, model_id: str, turns: int, tokens: int) -> tuple[float, float]:
     async def one(i):
-        request = ChatRequest(model_id=spec.id, max_tokens=tokens, messages=[
+        request = ChatRequest(model_id=model_id, max_tokens=tokens, messages=[
             {"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt(i)}])
         start, first = time.perf_counter(), None
         async for item in service.chat_stream(request):
@@ -59,15 +59,11 @@ def service_alone(spec: ModelSpec, turns: int, tokens: int) -> tuple[float, floa
         return first
 
     async def run():
-        await one(0)  # warm-up
         start = time.perf_counter()
         firsts = await asyncio.gather(*[one(i) for i in range(turns)])
         return turns / (time.perf_counter() - start), statistics.median(firsts)
 
-    try:
-        return asyncio.run(run())
-    finally:
-        registry.close()
+    return asyncio.run(run())
 
 
 def agent_and_sessions(server: EmbeddedServer, tokens: int, count: int) -> tuple[str, list[str]]:
@@ -131,30 +127,49 @@ def main():
     parser.add_argument("--model", type=Path, default=ROOT / ".build" / "bench-models" / "bench-llama")
     parser.add_argument("--turns", type=int, default=16)
     parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     checkpoint = demo_model.build(args.model, size="bench")
     spec = ModelSpec(id="bench-llm", checkpoint=str(checkpoint), max_batch=args.turns)
-    print(f"model {checkpoint}, {args.turns} concurrent turns of {args.tokens} tokens")
+    print(f"model {checkpoint}, {args.turns} concurrent turns of {args.tokens} tokens, "
+          f"{args.rounds} interleaved rounds")
 
-    alone_rate, alone_first = service_alone(spec, args.turns, args.tokens)
+    registry = ModelRegistry([spec])  # the inference service alone, in this process
+    registry.load_all()
+    service = InferenceService(registry)
     with tempfile.TemporaryDirectory() as data_dir:
         server = EmbeddedServer(ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir),
                                              default_models=False, models=[spec.__dict__]))
+
+        def turns(path):  # each round's turns open new sessions: every turn is a session's first
+            def arm():
+                agent, sessions = agent_and_sessions(server, args.tokens, args.turns)
+                rate, first_event, first_token = path(server, agent, sessions)
+                return {"rate": rate, "first_event": first_event, "first_token": first_token}
+            return arm
+
+        def alone():
+            rate, first_token = service_alone(service, spec.id, args.turns, args.tokens)
+            return {"rate": rate, "first_token": first_token}
+
         try:
+            service_alone(service, spec.id, 1, args.tokens)  # warm-up
             agent, warm = agent_and_sessions(server, args.tokens, 1)
-            grpc_turns(server, agent, warm)  # warm-up
-            agent, sessions = agent_and_sessions(server, args.tokens, args.turns)
-            grpc_rate, grpc_event, grpc_token = grpc_turns(server, agent, sessions)
-            agent, sessions = agent_and_sessions(server, args.tokens, args.turns)
-            sse_rate, sse_event, sse_token = sse_turns(server, agent, sessions)
+            grpc_turns(server, agent, warm)
+            results = interleaved({"alone": alone, "grpc": turns(grpc_turns), "sse": turns(sse_turns)}, args.rounds)
         finally:
             server.stop()
+            registry.close()
 
-    print(f"inference service alone: {alone_rate:6.2f} chats/s, first token {alone_first * 1000:7.1f} ms")
-    print(f"agent turns over gRPC:   {grpc_rate:6.2f} turns/s (ratio {grpc_rate / alone_rate:.2f}), first event "
-          f"{grpc_event * 1000:7.1f} ms, first token {grpc_token * 1000:7.1f} ms (ratio {grpc_token / alone_first:.2f})")
-    print(f"agent turns over SSE:    {sse_rate:6.2f} turns/s (ratio {sse_rate / alone_rate:.2f}), first event "
-          f"{sse_event * 1000:7.1f} ms, first token {sse_token * 1000:7.1f} ms (ratio {sse_token / alone_first:.2f})")
+    base = results["alone"]
+    print(f"inference service alone: {figure(base['rate'], digits=2)} chats/s, first token "
+          f"{figure(base['first_token'], 1000)} ms")
+    for name, label in (("grpc", "gRPC"), ("sse", "SSE")):
+        r = results[name]
+        print(f"agent turns over {label}: {figure(r['rate'], digits=2)} turns/s"
+              f" (ratio {ratio(r['rate'], base['rate'])}),"
+              f" first event {figure(r['first_event'], 1000)} ms, first token {figure(r['first_token'], 1000)} ms"
+              f" (ratio {ratio(r['first_token'], base['first_token'])})")
 
 
 if __name__ == "__main__":
