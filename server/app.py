@@ -49,6 +49,10 @@ from server.storage import open_store
 from server.telemetry.queries import TelemetryService
 from server.telemetry.runtime import Telemetry, TelemetrySettings
 from server.telemetry.servicer import TelemetryServicer
+from server.training.engine import TrainingEngine
+from server.training.finetuning import FineTuning
+from server.training.posttraining import PostTraining
+from server.training.servicer import FineTuningServicer, PostTrainingServicer
 from server.vectorstores.service import VectorStoreService
 from server.vectorstores.servicer import VectorStoreServicer
 
@@ -63,7 +67,7 @@ class App:
         specs = [ModelSpec.from_setting(m) for m in config.models]
         if config.default_models:
             specs += default_specs(config.data_dir, specs)
-        self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads)
+        self.models = ModelRegistry(specs, allow_downloads=config.allow_downloads, store=self.store)
         budget = EngineBudget(lambda model_id: self.models.spec(model_id).max_batch, share=config.background_share)
         self.inference = inference = InferenceService(self.models, budget)
         self.jobs = JobRunner(self.store, config.data_dir / "jobs", lease_seconds=config.job_lease_seconds)
@@ -77,6 +81,7 @@ class App:
                                 judge_max_tokens=config.eval_judge_max_tokens)
         self.telemetry = Telemetry(TelemetrySettings.from_config(config), self.store, config.data_dir / "telemetry",
                                    self.models, self.jobs)
+        training = TrainingEngine(self.jobs, self.models, concurrency=config.training_concurrency)
         servicers = {
             "llamastack.telemetry.v1alpha.TelemetryService": TelemetryServicer(TelemetryService(self.telemetry,
                                                                                                datasets)),
@@ -97,6 +102,9 @@ class App:
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
                                                                       DraftMemories(self.vector_stores)),
             "llamastack.eval.v1alpha.EvalService": EvalServicer(self.eval),
+            "llamastack.posttraining.v1alpha.PostTrainingService": PostTrainingServicer(PostTraining(training,
+                                                                                                     datasets)),
+            "llamastack.finetuning.v0.FineTuningService": FineTuningServicer(FineTuning(training, config.file_roots)),
         }
         implemented = set(servicers) | {"llamastack.inspect.v1.InspectService"}
         self.health = health.aio.HealthServicer()

@@ -44,6 +44,8 @@ class ServerConfig:
     # The share of each engine's batch (its max_batch) that background jobs (batch, eval)
     # may take; at least one row always stays free for interactive requests.
     background_share: float = 0.875
+    # How many training jobs (post-training and fine-tuning together) train at once.
+    training_concurrency: int = 1
 
     # Agent shields: [{id, type: pattern, patterns: [{pattern, category, level, message}]}
     # or {id, type: llama_guard, model: <llm id>}]. See docs/configuration.md.
@@ -85,6 +87,8 @@ class ServerConfig:
         if self.storage == "postgres" and not self.postgres_dsn:
             raise ValueError("storage: postgres needs postgres_dsn (e.g. postgresql://user@host:5432/db)")
         self.allowed_roots = [Path(p).expanduser().resolve() for p in self.allowed_roots]
+        if self.training_concurrency < 1:
+            raise ValueError(f"training_concurrency must be at least 1, got {self.training_concurrency}")
         if not 0 < self.background_share <= 1:
             raise ValueError(f"background_share must be in (0, 1], got {self.background_share}")
 

@@ -7,8 +7,11 @@ the server reports SERVING.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,10 @@ from server.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
 from server.inference import demo_model
 from server.inference.loaders import load
 from server.inference.specs import ModelSpec
+from server.storage import KeyValueStore
 
 log = logging.getLogger(__name__)
+REGISTERED_TABLE = "registered_models"  # model id -> ModelSpec JSON (models registered at run time)
 
 DEMO_MODEL_ID = "demo-tiny-llama"
 DEFAULT_EMBEDDING_ID = "all-MiniLM-L6-v2"
@@ -57,7 +62,9 @@ class ModelRegistry:
     """The models this server serves, by id. Callers go through its methods, never its
     dicts: a model named in a request is checked here, with an error naming the field."""
 
-    def __init__(self, specs: list[ModelSpec], allow_downloads: bool = False):
+    def __init__(self, specs: list[ModelSpec], allow_downloads: bool = False, store: KeyValueStore | None = None):
+        """store: where models registered at run time with durable=True are kept; they are
+        served again (loaded with the configured ones) on every later start."""
         ids = [s.id for s in specs]
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
@@ -65,6 +72,11 @@ class ModelRegistry:
         self.specs = {s.id: s for s in specs}
         self.loaded: dict[str, Any] = {}
         self.failed: dict[str, str] = {}  # model id -> why it did not load
+        self._store = store
+        self._registering = threading.Lock()
+        if store is not None:
+            store.open_tables(REGISTERED_TABLE)
+            self.specs.update((spec.id, spec) for spec in self._registered() if spec.id not in self.specs)
         if not allow_downloads:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -81,18 +93,45 @@ class ModelRegistry:
                 log.exception("model %s failed to load", spec.id)
                 self.failed[spec.id] = f"{type(exc).__name__}: {exc}"
 
-    def register(self, spec: ModelSpec, model: Any = None) -> None:
-        """Serve one more model from now on: loaded from its checkpoint, unless `model` is
-        the loaded object already. ALREADY_EXISTS if its id is taken."""
-        if spec.id in self.specs:
-            raise AlreadyExists(f"Model '{spec.id}' already exists")
-        self.loaded[spec.id] = _load(spec) if model is None else model
-        self.specs[spec.id] = spec
+    def register(self, spec: ModelSpec, model: Any = None, *, durable: bool = False) -> None:
+        """Serve one more model from now on: loaded from its checkpoint (blocking: call it
+        in a worker thread), unless `model` is the loaded object already; listed once
+        loaded. durable: kept in the store and served again after a restart.
+        ALREADY_EXISTS if its id is taken."""
+        with self._registering:
+            if spec.id in self.specs:
+                raise AlreadyExists(f"Model '{spec.id}' already exists")
+            loaded = _load(spec) if model is None else model
+            if durable:
+                if self._store is None:
+                    raise RuntimeError("this registry has no store for durable registrations")
+                record = json.dumps(dataclasses.asdict(spec)).encode()
+                self._store.write(lambda txn: txn.put(REGISTERED_TABLE, spec.id.encode(), record))
+            self.loaded[spec.id] = loaded
+            # A new dict, not an update: the event loop iterates over the specs meanwhile.
+            self.specs = {**self.specs, spec.id: spec}
+
+    def _registered(self) -> list[ModelSpec]:
+        """The durable registrations whose checkpoint is still there (one whose folder was
+        removed is skipped with a warning; its record stays)."""
+        with self._store.read() as txn:
+            specs = [ModelSpec(**json.loads(value)) for _, value in txn.scan(REGISTERED_TABLE)]
+        present = []
+        for spec in specs:
+            if Path(spec.checkpoint).exists():
+                present.append(spec)
+            else:
+                log.warning("registered model %s: its checkpoint %s is gone; not served", spec.id, spec.checkpoint)
+        return present
 
     def unregister(self, model_id: str) -> None:
-        """Stop serving a model (NOT_FOUND if it is not served); its engine is closed."""
+        """Stop serving a model (NOT_FOUND if it is not served), for good if it was
+        registered durably; its engine is closed."""
         self.spec(model_id)
-        del self.specs[model_id]
+        with self._registering:
+            if self._store is not None:
+                self._store.write(lambda txn: txn.delete(REGISTERED_TABLE, model_id.encode()))
+            self.specs = {key: spec for key, spec in self.specs.items() if key != model_id}
         self.failed.pop(model_id, None)
         _close(self.loaded.pop(model_id, None))
 

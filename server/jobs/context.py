@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,13 +101,15 @@ class JobContext:
     # ---------------------------------------------------------------- subprocesses
 
     async def run_subprocess(self, *argv: str, env: Mapping[str, str] | None = None, cwd: str | None = None,
-                             kill_after: float = KILL_AFTER) -> int:
+                             kill_after: float = KILL_AFTER,
+                             on_artifact: Callable[[Artifact], Awaitable[None]] | None = None) -> int:
         """Run a program as part of the job and return its exit code. It runs in its own
         process group, in the work dir unless cwd is given; its output lines go to the
         log; it reports through server/jobs/child.py. Cancelling the job (or stopping the
         server) sends SIGTERM to the group, then SIGKILL after kill_after seconds; a
-        cancelled job's call raises JobCancelled."""
-        return await processes.run(self, argv, env, cwd, kill_after)
+        cancelled job's call raises JobCancelled. on_artifact(artifact) is awaited for each
+        artifact the program adds, once stored; the call returns after the last of them."""
+        return await processes.run(self, argv, env, cwd, kill_after, on_artifact)
 
     def _stop_processes(self, sig: int) -> None:
         for group in list(self._groups):

@@ -1,7 +1,9 @@
 """A job's subprocess, from the job's side: started in its own process group (cancel and
 stop reach every process it starts), killed by the kernel if the server dies first
 (Linux: PR_SET_PDEATHSIG), its stdout and stderr lines logged, and its channel messages
-(server/jobs/child.py) turned into the job context's report, log and artifact calls."""
+(server/jobs/child.py) turned into the job context's report, log and artifact calls; an
+`on_artifact` callback acts on each artifact once it is stored (training serves each
+checkpoint as a model), and the run returns after the last of those calls."""
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +15,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from server.jobs.child import CHANNEL_ENV, JOB_FILE_ENV
+from server.jobs.records import Artifact
+from server.jobs.writer import Written
 
 if TYPE_CHECKING:
     from server.jobs.context import JobContext
@@ -74,7 +78,7 @@ def _child_setup(parent_pid: int):
 
 
 async def run(ctx: JobContext, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
-              kill_after: float) -> int:
+              kill_after: float, on_artifact: Callable[[Artifact], Awaitable[None]] | None = None) -> int:
     job_file = ctx.work_dir / "job.json"
     job_file.write_text(json.dumps({"id": ctx.job_id, "kind": ctx.kind, "params": ctx.params,
                                     "progress": ctx.progress, "resumed": ctx.resumed}))
@@ -94,8 +98,10 @@ async def run(ctx: JobContext, argv: Sequence[str], env: Mapping[str, str] | Non
         os.close(write_fd)
     group = ProcessGroup(process)
     ctx._groups.add(group)
+    followers: list[asyncio.Task] = []  # on_artifact calls, each once its artifact is stored
     pumps = [asyncio.create_task(_pump(process.stdout, lambda line: ctx.log(line.decode(errors="replace").rstrip()))),
-             asyncio.create_task(_pump(os.fdopen(read_fd, "rb", buffering=0), lambda line: _deliver(ctx, line)))]
+             asyncio.create_task(_pump(os.fdopen(read_fd, "rb", buffering=0),
+                                       lambda line: _deliver(ctx, line, on_artifact, followers)))]
     exited = asyncio.create_task(group.exited())
     cancelled = asyncio.create_task(ctx.wait_cancelled())
     try:
@@ -109,8 +115,14 @@ async def run(ctx: JobContext, argv: Sequence[str], env: Mapping[str, str] | Non
         _, stuck = await asyncio.wait(pumps, timeout=1)  # a process that left the group holds a pipe
         for task in stuck:
             task.cancel()
-    ctx.check_cancelled()
+    ctx.check_cancelled()  # a cancelled job does not wait for its followers: they finish on their own
+    for follower in followers:
+        await follower
     return process.returncode
+
+
+async def _follow(written: Written[Artifact], on_artifact: Callable[[Artifact], Awaitable[None]]) -> None:
+    await on_artifact(await written)
 
 
 async def _pump(pipe, handle: Callable[[bytes], object]) -> None:
@@ -125,7 +137,8 @@ async def _pump(pipe, handle: Callable[[bytes], object]) -> None:
         transport.close()
 
 
-def _deliver(ctx: JobContext, line: bytes) -> None:
+def _deliver(ctx: JobContext, line: bytes, on_artifact: Callable[[Artifact], Awaitable[None]] | None,
+             followers: list[asyncio.Task]) -> None:
     try:
         message = json.loads(line)
         if "report" in message:
@@ -134,7 +147,9 @@ def _deliver(ctx: JobContext, line: bytes) -> None:
             ctx.log(str(message["log"]))
         elif "artifact" in message:
             artifact = message["artifact"]
-            ctx.add_artifact(artifact["name"], artifact["path"], **artifact.get("metadata", {}))
+            written = ctx.add_artifact(artifact["name"], artifact["path"], **artifact.get("metadata", {}))
+            if on_artifact is not None:
+                followers.append(asyncio.create_task(_follow(written, on_artifact)))
         else:
             raise ValueError("no report, log or artifact")
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
