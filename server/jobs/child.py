@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 CHANNEL_ENV = "LLAMASTACK_JOB_CHANNEL"  # the write end of the channel, a file descriptor number
 JOB_FILE_ENV = "LLAMASTACK_JOB_FILE"  # job.json in the work dir: {id, kind, params, progress, resumed}
+PARENT_ENV = "LLAMASTACK_JOB_PARENT"  # the server's pid
 
 
 class JobChannel:
@@ -40,7 +42,10 @@ class JobChannel:
     def from_env(cls) -> JobChannel:
         """The channel of the job that started this process. SIGTERM (the job cancelled or
         the server stopping) then sets `cancelled` instead of ending the process at once:
-        the process should stop soon after, or it is killed."""
+        the process should stop soon after, or it is killed. If the server died before
+        the kernel could be told to kill this process with it, the process exits here."""
+        if os.environ.get(PARENT_ENV) not in (None, str(os.getppid())):
+            sys.exit("the server that started this job is gone")
         channel = cls(int(os.environ[CHANNEL_ENV]), Path(os.environ[JOB_FILE_ENV]))
         signal.signal(signal.SIGTERM, lambda *_: channel._cancelled.set())
         return channel

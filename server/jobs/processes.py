@@ -1,6 +1,7 @@
 """A job's subprocess, from the job's side: started in its own process group (cancel and
 stop reach every process it starts), killed by the kernel if the server dies first
-(Linux: PR_SET_PDEATHSIG), its stdout and stderr lines logged, and its channel messages
+(Linux: PR_SET_PDEATHSIG, set by setpriv; a JobChannel also exits at once if the server
+died before that), its stdout and stderr lines logged, and its channel messages
 (server/jobs/child.py) turned into the job context's report, log and artifact calls; an
 `on_artifact` callback acts on each artifact once it is stored (training serves each
 checkpoint as a model), and the run returns after the last of those calls."""
@@ -8,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from server.jobs.child import CHANNEL_ENV, JOB_FILE_ENV
+from server.jobs.child import CHANNEL_ENV, JOB_FILE_ENV, PARENT_ENV
 from server.jobs.records import Artifact
 from server.jobs.writer import Written
 
@@ -27,8 +28,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+# util-linux's setpriv sets PR_SET_PDEATHSIG and execs the program: no Python runs between
+# fork and exec (preexec_fn would, which is unsafe in a threaded server: a child crashed so).
+_SETPRIV = shutil.which("setpriv") if sys.platform == "linux" else None
 _LINE_LIMIT = 1 << 20
 
 
@@ -68,29 +70,21 @@ class ProcessGroup:
         await self.exited()
 
 
-def _child_setup(parent_pid: int):
-    def setup() -> None:  # runs in the child between fork and exec
-        if _LIBC is not None:
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != parent_pid:  # the server died before the line above
-                os._exit(1)
-    return setup
-
-
 async def run(ctx: JobContext, argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
               kill_after: float, on_artifact: Callable[[Artifact], Awaitable[None]] | None = None) -> int:
     job_file = ctx.work_dir / "job.json"
     job_file.write_text(json.dumps({"id": ctx.job_id, "kind": ctx.kind, "params": ctx.params,
                                     "progress": ctx.progress, "resumed": ctx.resumed}))
     read_fd, write_fd = os.pipe()
-    child_env = {**os.environ, **(env or {}), CHANNEL_ENV: str(write_fd), JOB_FILE_ENV: str(job_file)}
+    child_env = {**os.environ, **(env or {}), CHANNEL_ENV: str(write_fd), JOB_FILE_ENV: str(job_file),
+                 PARENT_ENV: str(os.getpid())}
+    command = [_SETPRIV, "--pdeathsig", "KILL", "--", *argv] if _SETPRIV else list(argv)
     try:
         # Popen, not asyncio's subprocess: its wait() also waits for every process that
-        # shares the pipes. Fork and exec are quick; preexec_fn sets PR_SET_PDEATHSIG.
+        # shares the pipes. Fork and exec are quick.
         process = subprocess.Popen(  # noqa: ASYNC220
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child_env,
-            cwd=cwd or str(ctx.work_dir), pass_fds=(write_fd,), start_new_session=True,
-            preexec_fn=_child_setup(os.getpid()))  # noqa: PLW1509
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child_env,
+            cwd=cwd or str(ctx.work_dir), pass_fds=(write_fd,), start_new_session=True)
     except BaseException:
         os.close(read_fd)
         raise

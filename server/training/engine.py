@@ -149,7 +149,7 @@ class TrainingEngine:
         await asyncio.to_thread(self._prepare, ctx)
         await self._recover_checkpoints(ctx, plan)
         env = {"PYTHONPATH": os.pathsep.join([*_PROJECT_PATHS, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-               "TOKENIZERS_PARALLELISM": "false"}
+               "TOKENIZERS_PARALLELISM": "false", "PYTHONFAULTHANDLER": "1"}  # a crash logs where it happened
 
         async def serve(artifact: Artifact) -> None:
             await self._serve(ctx, plan, artifact)
