@@ -130,7 +130,7 @@ def test_training_on_fixed_sentences_teaches_the_model_to_complete_them(training
     before = chat(client, "tiny-llama", prompt)
     assert not before.startswith(answer[:12])
     register_dataset(client, "memorize", dialog_rows(copies=16))
-    sft(client, "learn", "tiny-llama", training_config("memorize", epochs=2, steps=8, batch_size=6, lr=3e-3))
+    sft(client, "learn", "tiny-llama", training_config("memorize", epochs=3, steps=16, batch_size=3, lr=3e-3))
     job = finished(client, "learn")
     assert job["status"] == "completed", job
     first, last = (c["training_metrics"]["train_loss"] for c in (job["checkpoints"][0], job["checkpoints"][-1]))
