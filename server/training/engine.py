@@ -169,14 +169,18 @@ class TrainingEngine:
                 data.write_examples(path, [value for _, value in ctx.rows(stream)])
 
     async def _recover_checkpoints(self, ctx: JobContext, plan: TrainingPlan) -> None:
-        """Checkpoints a killed trainer wrote but had no time to report: artifacts and models now."""
+        """After a restart: checkpoints a killed trainer wrote but had no time to report
+        become artifacts, and every checkpoint not yet served (the server died while its
+        model loaded) is served now."""
         if not ctx.resumed:
             return
-        reported = {a.path for a in self._jobs.artifacts(ctx.job_id)}
+        reported = self._jobs.artifacts(ctx.job_id)
+        paths = {a.path for a in reported}
         for path in await asyncio.to_thread(checkpoints.complete, ctx.work_dir):
-            if str(path) not in reported:
-                artifact = await ctx.add_artifact("checkpoint", str(path), **checkpoints.metrics(path))
-                await self._serve(ctx, plan, artifact)
+            if str(path) not in paths:
+                reported.append(await ctx.add_artifact("checkpoint", str(path), **checkpoints.metrics(path)))
+        for artifact in reported:
+            await self._serve(ctx, plan, artifact)
 
     async def _serve(self, ctx: JobContext, plan: TrainingPlan, artifact: Artifact) -> None:
         """Register the checkpoint as a model (base + adapter for LoRA), durably."""
