@@ -276,16 +276,17 @@ class _ScriptedEngine(Engine):
 
 @pytest.fixture
 def scripted(agents_server):
-    """Registers a model id "scripted" whose answer the test sets: scripted(text)."""
+    """Serves a model id "scripted" whose answer the test sets, scripted(text): through the
+    registry's own register/unregister, the seam for a model loaded elsewhere."""
     models = agents_server.app.models
+    tokenizer = models.get("tiny-llama", ("llm",)).tokenizer
 
     def script(text: str):
-        models.specs["scripted"] = ModelSpec(id="scripted", checkpoint="scripted")
-        models.loaded["scripted"] = _ScriptedEngine(models.loaded["tiny-llama"].tokenizer, text)
+        models.register(ModelSpec(id="scripted", checkpoint="scripted"), _ScriptedEngine(tokenizer, text))
 
     yield script
-    models.loaded.pop("scripted", None)
-    models.specs.pop("scripted", None)
+    if "scripted" in models:
+        models.unregister("scripted")
 
 
 def test_code_interpreter_turn_runs_in_the_sandbox(api, agents_server, scripted):
@@ -371,7 +372,7 @@ def test_document_outside_the_allowed_roots_is_refused(agents_server):
 
 
 def test_cancelling_a_streamed_turn_stops_its_inference_and_fails_the_turn(agents_server):
-    engine = agents_server.app.models.loaded["tiny-llama"]
+    engine = agents_server.app.models.get("tiny-llama", ("llm",))
     grpc_api = AgentsApi(agents_server, "grpc")
     agent = grpc_api.create_agent(sampling_params={"strategy": {"type": "greedy"}, "max_tokens": 100000})
     session = grpc_api.create_session(agent)

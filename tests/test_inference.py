@@ -46,7 +46,7 @@ def client(request, inference_server):
 
 @pytest.fixture
 def engine(inference_server):
-    engine = inference_server.app.models.loaded[LLM]
+    engine = inference_server.app.models.get(LLM, ("llm",))
     # Every test starts (and must leave) the engine idle; a leftover request would also
     # make the cancellation tests meaningless.
     assert wait_until(lambda: engine.active_requests == 0, timeout=10)

@@ -29,7 +29,7 @@ LLM = "tiny-llama"
 
 @pytest.fixture
 def engine(vllm_server):
-    engine = vllm_server.app.models.loaded[LLM]
+    engine = vllm_server.app.models.get(LLM, ("llm",))
     assert engine.name == "vllm"
     return engine
 
