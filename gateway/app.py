@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.auth import Authorize, LocalRouteAuth, challenge_headers, refusal_response
-from gateway.body import BodyError, read_json
+from gateway.body import EMPTY, BodyError, read_json
 from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.docs import docs_routes
 from gateway.errors import error_body, from_rpc_error
@@ -104,7 +104,7 @@ class _Endpoint:
         data: dict[str, Any] = {}
         if self.body:
             parsed = await read_json(request, self.max_request_bytes)
-            if parsed is None:
+            if parsed is EMPTY:
                 parsed = {}
             if self.body == "*":
                 if not isinstance(parsed, dict):

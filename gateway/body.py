@@ -15,6 +15,9 @@ from llamastack_grpc import MAX_JSON_DEPTH, quoted
 _DRAIN_LIMIT = 1 << 30
 
 
+EMPTY = object()  # what read_json answers for a request without a body
+
+
 class BodyError(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
@@ -28,13 +31,13 @@ def is_json(content_type: str) -> bool:
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
-    """The body's JSON value, or None for an empty body."""
+    """The body's JSON value, or EMPTY for an empty body."""
     content_type = request.headers.get("content-type")
     if content_type is not None and not is_json(content_type) and request.headers.get("content-length") != "0":
         raise BodyError(415, f"Content-Type must be application/json, got {quoted(content_type)}")
     raw = await _read_bounded(request, max_bytes)
     if not raw.strip():
-        return None
+        return EMPTY
     try:
         value = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except _DuplicateKey as exc:

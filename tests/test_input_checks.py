@@ -146,6 +146,13 @@ def test_json_content_types_and_none_are_accepted(live, content_type):
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.parametrize("body", ["null", "[]", '"rows"', "3"])
+def test_a_body_that_is_not_an_object_is_400(live, body):
+    response = live.http.post("/v1beta/datasetio/append-rows/kept", content=body, headers=JSON)
+    assert_error_body(response, 400, "request body must be a JSON object")
+    assert live.http.post("/v1alpha/telemetry/traces", content=body, headers=JSON).status_code == 400
+
+
 def test_a_key_given_twice_is_400(live):
     response = live.http.post("/v1beta/datasetio/append-rows/kept", content='{"rows": [{"b": 1, "b": 2}]}',
                               headers=JSON)
