@@ -15,6 +15,10 @@ def load(spec: ModelSpec):
         from server.inference.engines.vllm_engine import VllmEngine
 
         return VllmEngine(spec.checkpoint, max_batch=spec.max_batch)
+    if spec.engine == "remote" and spec.kind == "llm":
+        from server.inference.engines.remote_engine import RemoteEngine
+
+        return RemoteEngine(spec.checkpoint, spec.upstreams, spec.upstream_model)
     if spec.kind == "embedding":
         from server.inference.embeddings import EmbeddingModel
 

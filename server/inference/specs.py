@@ -21,6 +21,10 @@ class ModelSpec:
     device: str = "cpu"
     max_batch: int = 32
     metadata: dict[str, Any] = field(default_factory=dict)
+    # engine "remote": OpenAI-compatible servers (e.g. `vllm serve`) serving this model, and
+    # the name they serve it under (default: checkpoint, which holds the tokenizer).
+    upstreams: list[str] = field(default_factory=list)
+    upstream_model: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
