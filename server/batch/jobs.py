@@ -108,17 +108,13 @@ class BatchJobs(ABC):
     def llm(self, model_id: str | None, field: str) -> str:
         """A registered LLM (the first one when none is named), else 400 naming field."""
         model_id = model_id or self._inference.default_llm()
-        self.registered(model_id, field)
+        self._inference.registry.require(model_id, field)
         self._inference.registry.get(model_id, ("llm",), field)
         return model_id
 
-    def registered(self, model_id: str, field: str) -> None:
-        if model_id not in self._inference.registry:
-            raise InvalidArgument(field, f"model '{model_id}' is not registered (see GET /v1/models)")
-
     def scoring(self, model_id: str | None, function: str | None) -> tuple[str, str]:
         if model_id:
-            self.registered(model_id, "reward_model")
+            self._inference.registry.require(model_id, "reward_model")
         return self._inference.check_scoring(model_id, function, "reward_model")
 
     @staticmethod

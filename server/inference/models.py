@@ -171,6 +171,14 @@ class ModelRegistry:
             return "its engine has stopped"
         return None
 
+    def require(self, model_id: str, field_name: str) -> ModelSpec:
+        """The spec of a model a request names in a body field: INVALID_ARGUMENT naming the
+        field if it is not served (NOT_FOUND is for the Models API's own path)."""
+        spec = self.specs.get(model_id)
+        if spec is None:
+            raise InvalidArgument(field_name, f"model '{model_id}' is not registered (see GET /v1/models)")
+        return spec
+
     def get(self, model_id: str, kinds: tuple[str, ...], field_name: str = "model"):
         """The loaded model, checked to be of one of `kinds` (else INVALID_ARGUMENT on
         field_name) and able to answer (else UNAVAILABLE)."""

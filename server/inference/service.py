@@ -144,8 +144,7 @@ class InferenceService:
         """(index, relevance score) pairs, most relevant first."""
         if max_num_results is not None and max_num_results < 1:
             raise InvalidArgument("max_num_results", "must be at least 1")
-        if model_id not in self.registry:
-            raise InvalidArgument("model", f"model '{model_id}' is not registered (see GET /v1/models)")
+        self.registry.require(model_id, "model")
         model = self.registry.get(model_id, ("rerank", "embedding"))
         if not items:
             return []
