@@ -146,7 +146,11 @@ class ModelRegistry:
 
     def specs_of(self, kind: str | None = None) -> list[ModelSpec]:
         """The served models (of one kind, if given), in configuration order."""
-        return [s for s in self.specs.values() if kind is None or s.kind == kind]
+        return [s for s in list(self.specs.values()) if kind is None or s.kind == kind]
+
+    def engines(self, kind: str | None = None) -> list[tuple[str, Any]]:
+        """(id, loaded model) of the served models that loaded (of one kind, if given)."""
+        return [(s.id, self.loaded[s.id]) for s in self.specs_of(kind) if s.id in self.loaded]
 
     def ids(self, kind: str | None = None) -> list[str]:
         return [s.id for s in self.specs_of(kind)]

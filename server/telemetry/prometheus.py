@@ -53,7 +53,7 @@ class RuntimeCollector(Collector):
                                   labels=["model_id"])
         queue = GaugeMetricFamily("llama_stack_queue_depth", "Requests waiting for a place in an LLM engine's batch.",
                                   labels=["model_id"])
-        for model_id, engine in list(self._models.loaded.items()):
+        for model_id, engine in self._models.engines():
             if hasattr(engine, "active_requests"):
                 batch.add_metric([model_id], engine.active_requests)
             if hasattr(engine, "waiting_requests"):
