@@ -189,7 +189,7 @@ def main():
         config = ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False, models=[
             spec.__dict__, {"id": "all-MiniLM-L6-v2", "checkpoint": embedder, "kind": "embedding"}])
         server = EmbeddedServer(config)
-        engine = server.app.models.loaded["bench-llm"]
+        engine = server.app.models.get("bench-llm", ("llm",))
 
         def on_engine(coroutine):
             return asyncio.run_coroutine_threadsafe(coroutine, server.loop).result(timeout=600)
