@@ -27,7 +27,6 @@ from _training import (
     training_items,
     wait_step,
 )
-from _wait import wait_until
 from conftest import RunningServer, make_config
 from llamastack_grpc.jsonmap import JsonMappingError
 
@@ -142,8 +141,9 @@ def test_training_on_fixed_sentences_teaches_the_model_to_complete_them(training
 # ---------------------------------------------------------------- cancel
 
 
-def test_cancel_mid_training(api):
-    job_uuid = f"cancel-{api.protocol}"
+def test_cancel_mid_training(training_server):
+    api = Client(training_server, "grpc")
+    job_uuid = "cancel"
     sft(api, job_uuid, "tiny-llama", training_config("many-sentences", epochs=1, steps=400, batch_size=1))
     wait_step(api, job_uuid)
     assert api.call(f"{POST_TRAINING}/CancelTrainingJob", {"job_uuid": job_uuid}) is None
@@ -182,15 +182,22 @@ def test_draft_submit_and_tail_follows_the_log_until_the_job_ends(api, training_
     assert job["input_config"]["model"] == "tiny-llama" and job["logs"].endswith(job_id)
 
 
-def test_draft_cancel(training_server):
-    client = Client(training_server, "rest")
-    job = client.call(f"{FINE_TUNING}/SubmitFineTuningJob", {
+def test_draft_cancel_while_tails_follow_and_one_leaves(training_server):
+    client, other = Client(training_server, "rest"), Client(training_server, "grpc")
+    job_id = client.call(f"{FINE_TUNING}/SubmitFineTuningJob", {
         "model": "tiny-llama", "data": data_uri(training_items(copies=100)),
-        "fine_tuning_options": {"n_epochs": 1, "batch_size": 1, "extras": {"dtype": "fp32"}}})
-    wait_until(lambda: client.call(f"{FINE_TUNING}/GetFineTuningJobStatus", {"job_id": job["job_id"]})["status"]
-               == "running", timeout=60, message="the job running")
-    cancelled = client.call(f"{FINE_TUNING}/CancelFineTuningJob", {"job_id": job["job_id"]})
-    assert cancelled["status"] == "cancelled"
+        "fine_tuning_options": {"n_epochs": 1, "batch_size": 1, "extras": {"dtype": "fp32"}}})["job_id"]
+    tail = f"{FINE_TUNING}/TailFineTuningJobLogs"
+    with other.events(tail, {"job_id": job_id}) as leaving:  # a client that leaves after one line
+        assert next(leaving)["logs"][0]["message"] == "submitted (training)"
+    lines, cancelled = [], None
+    with client.events(tail, {"job_id": job_id}, timeout=300) as events:
+        for event in events:
+            lines += [log["message"] for log in event["logs"]]
+            if cancelled is None and lines[-1].startswith("step "):
+                cancelled = client.call(f"{FINE_TUNING}/CancelFineTuningJob", {"job_id": job_id})
+    assert cancelled["status"] == "cancelled" and cancelled["checkpoints"] == []
+    assert lines[-1] == "cancelled", lines  # the stream that stayed saw the job to its end
 
 
 # ---------------------------------------------------------------- bad input

@@ -66,8 +66,6 @@ def train(plan: TrainingPlan, channel: JobChannel) -> None:
         channel.log(f"resuming from {resume.name} (step {checkpoints.step_of(resume)})")
         channel.report(resumed_from_step=checkpoints.step_of(resume))
     output = trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
-    if channel.cancelled:
-        return
     runtime = float(output.metrics.get("train_runtime", 0.0))
     channel.log(f"training finished: {trainer.state.global_step} steps in {runtime:.1f}s")
     channel.report(steps=trainer.state.global_step, train_runtime=runtime, tokens=token_count * plan.epochs)
@@ -189,8 +187,7 @@ def _dpo_trainer(plan, model, tokenizer, args, train_examples, validation_exampl
 
 class Reporter(TrainerCallback):
     """Step, epoch and loss to the job's progress and log; a checkpoint's metrics written
-    beside it and sent as an artifact; training stopped at the next step once the job is
-    cancelled (or the server stops)."""
+    beside it and sent as an artifact."""
 
     def __init__(self, channel: JobChannel, plan: TrainingPlan):
         self.channel = channel
@@ -203,12 +200,6 @@ class Reporter(TrainerCallback):
         self.channel.report(total_steps=state.max_steps, epochs=self.plan.epochs)
         self.channel.log(f"training {self.plan.model_id} ({self.plan.method}, {self.plan.algorithm}): "
                          f"{state.max_steps} steps over {self.plan.epochs} epoch(s)")
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.channel.cancelled:
-            control.should_training_stop = True
-            control.should_save = False
-            control.should_evaluate = False
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
@@ -227,8 +218,6 @@ class Reporter(TrainerCallback):
             self.channel.log(f"validation at step {state.global_step}: loss {self.validation_loss:.4f}")
 
     def on_save(self, args, state, control, **kwargs):
-        if self.channel.cancelled:
-            return
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         train_loss = sum(self.epoch_losses) / len(self.epoch_losses) if self.epoch_losses else float("nan")
         reference = self.validation_loss if self.validation_loss is not None else train_loss
