@@ -522,9 +522,10 @@ def test_list_models_over_rest(inference_server):
     response = inference_server.http.get("/v1/models")
     assert response.status_code == 200
     models = {m["identifier"]: m for m in response.json()["data"]}
-    assert set(models) == {LLM, REWARD, EMBEDDING}
+    assert set(models) == {LLM, REWARD, EMBEDDING, CROSS_ENCODER}
     assert models[LLM]["model_type"] == "llm" and models[LLM]["metadata"]["kind"] == "llm"
     assert models[REWARD]["metadata"]["kind"] == "reward"
+    assert models[CROSS_ENCODER]["metadata"]["kind"] == "rerank"
     assert models[EMBEDDING]["model_type"] == "embedding" and models[EMBEDDING]["metadata"]["kind"] == "embedding"
     assert models[LLM]["provider_id"] == "transformers"
     assert all(m["type"] == "model" for m in models.values())
@@ -535,7 +536,7 @@ def test_list_models_over_rest(inference_server):
 def test_list_and_get_models_over_grpc(inference_server):
     stub = models_pb2_grpc.ModelsServiceStub(inference_server.channel)
     models = {m.identifier: m for m in stub.ListModels(models_pb2.ListModelsRequest(), timeout=10).data}
-    assert set(models) == {LLM, REWARD, EMBEDDING}
+    assert set(models) == {LLM, REWARD, EMBEDDING, CROSS_ENCODER}
     assert models[LLM].model_type == models_pb2.MODEL_TYPE_LLM
     assert models[EMBEDDING].model_type == models_pb2.MODEL_TYPE_EMBEDDING
     assert models[EMBEDDING].metadata["kind"] == "embedding"
