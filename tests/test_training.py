@@ -4,6 +4,7 @@ its model served at once; the learning test; cancel; the live log tail; and bad 
 Jobs are few and short (two epochs of two steps), over gRPC and REST in turn."""
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -156,9 +157,10 @@ def test_cancel_mid_training(training_server):
 
 
 def test_draft_submit_and_tail_follows_the_log_until_the_job_ends(api, training_server):
+    validation = training_server.config.data_dir / "files" / f"validation-{api.protocol}.jsonl"
+    validation.write_text("".join(json.dumps(item) + "\n" for item in training_items()))
     submitted = api.call(f"{FINE_TUNING}/SubmitFineTuningJob", {
-        "model": "tiny-llama", "data": data_uri(training_items(copies=2)),
-        "validation_data": data_uri(training_items()),
+        "model": "tiny-llama", "data": data_uri(training_items(copies=2)), "validation_data": validation.as_uri(),
         "fine_tuning_options": {"n_epochs": 2, "batch_size": 2, "lr": 1e-3, "seed": 7,
                                 "custom_training_options": {"finetuning_type": "LoraFineTuningOptions",
                                                             "lora_rank": 4, "lora_alpha": 8},
