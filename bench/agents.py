@@ -24,19 +24,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
+import httpx  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
 
-import httpx  # noqa: E402
 from llamastack.agents.v1alpha import agents_pb2, agents_pb2_grpc  # noqa: E402
 from llamastack_grpc.jsonmap import from_json  # noqa: E402
-
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
 from server.inference.chat import ChatDelta, ChatRequest  # noqa: E402
 from server.inference.models import ModelRegistry  # noqa: E402
-from server.inference.specs import ModelSpec  # noqa: E402
 from server.inference.service import InferenceService  # noqa: E402
+from server.inference.specs import ModelSpec  # noqa: E402
 
 INSTRUCTIONS = "You are a helpful assistant."
 # The first token shows as the first text delta, or, for an answer that is empty (the
@@ -104,7 +103,8 @@ def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple[
                     continue
                 now = time.perf_counter() - start
                 first_event = first_event if first_event is not None else now
-                if first_token is None and json.loads(line[6:])["event"]["payload"]["event_type"] in _FIRST_TOKEN_EVENTS:
+                event_type = json.loads(line[6:])["event"]["payload"]["event_type"]
+                if first_token is None and event_type in _FIRST_TOKEN_EVENTS:
                     first_token = now
         return first_event, first_token
 

@@ -26,13 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
+import httpx  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
 
-import httpx  # noqa: E402
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc  # noqa: E402
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc  # noqa: E402
 from llamastack_grpc.jsonmap import from_json  # noqa: E402
-
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 

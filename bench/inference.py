@@ -31,8 +31,8 @@ from _rounds import figure, interleaved, ratio  # noqa: E402
 
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E402
-from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2, inference_pb2_grpc as rerank_grpc  # noqa: E402
-
+from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2  # noqa: E402
+from llamastack.inference.v1alpha import inference_pb2_grpc as rerank_grpc
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
@@ -222,7 +222,8 @@ def main():
     tps = {arm: values["tok/s"] for arm, values in throughput.items()}
     print(f"(a) engine offline batch: {figure(tps['engine'])} tok/s")
     print(f"    server, 1 client:     {figure(tps['one'])} tok/s  ratio {ratio(tps['one'], tps['engine'])}")
-    print(f"    server, {args.clients} clients:  {figure(tps['many'])} tok/s  ratio {ratio(tps['many'], tps['engine'])}")
+    print(f"    server, {args.clients} clients:  {figure(tps['many'])} tok/s  "
+          f"ratio {ratio(tps['many'], tps['engine'])}")
     ttft = {arm: values["s"] for arm, values in first.items()}
     print(f"(b) time to first token: engine {figure(ttft['engine'], 1000)} ms, gRPC {figure(ttft['grpc'], 1000)} ms"
           f" (ratio {ratio(ttft['grpc'], ttft['engine'])}), gateway SSE {figure(ttft['sse'], 1000)} ms"

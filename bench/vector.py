@@ -32,17 +32,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
-from llamastack.vectorstore.v0 import vectorstore_pb2 as pb, vectorstore_pb2_grpc  # noqa: E402
-
+from llamastack.vectorstore.v0 import vectorstore_pb2 as pb  # noqa: E402
+from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
 from server.config import ServerConfig  # noqa: E402
 from server.inference.models import bundled_embedding_checkpoint  # noqa: E402
 from server.vectorstores.chunking import Chunker  # noqa: E402
 from server.vectorstores.index import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorIndex  # noqa: E402
 
 MODEL = "all-MiniLM-L6-v2"
-WORDS = ("the system stores documents as chunks and each chunk is embedded by a small model so that a query "
-         "finds passages about rivers mountains engines proteins markets music storms law cooking satellites "
-         "history trains bridges forests viruses planets language memory energy cities oceans").split()
+WORDS = [
+    "the", "system", "stores", "documents", "as", "chunks", "and", "each", "chunk", "is", "embedded", "by", "a",
+    "small", "model", "so", "that", "a", "query", "finds", "passages", "about", "rivers", "mountains", "engines",
+    "proteins", "markets", "music", "storms", "law", "cooking", "satellites", "history", "trains", "bridges",
+    "forests", "viruses", "planets", "language", "memory", "energy", "cities", "oceans"
+]
 
 
 def document(i: int, sentences: int = 60) -> str:
@@ -211,7 +214,7 @@ def bench_index(sizes: list[int], queries: int) -> None:
             print(f"    {n:>7} chunks, exact (same index, exact=True):  "
                   f"p50 {1000 * percentile(exact_lat, 50):.3f} ms, p99 {1000 * percentile(exact_lat, 99):.3f} ms")
             if n == largest:
-                recall = statistics.mean(len(set(a) & set(b)) / len(b) for a, b in zip(found, truth))
+                recall = statistics.mean(len(set(a) & set(b)) / len(b) for a, b in zip(found, truth, strict=True))
                 print(f"(d) recall@10 of HNSW vs exact at {n} chunks: {recall:.4f} (target >= 0.95)")
 
 

@@ -22,11 +22,10 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor
 
 import llamastack
-from llamastack_grpc.jsonmap import enum_values
+from _spec import COMPANIONS, ROOT, SPEC_COVERAGE, normalize, spec_2024_operations, spec_2025_operations
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import http_bindings, services
-
-from _spec import COMPANIONS, ROOT, SPEC_COVERAGE, normalize, spec_2024_operations, spec_2025_operations
+from llamastack_grpc.jsonmap import enum_values
 
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON) if VENV_PYTHON.exists() else sys.executable
@@ -228,7 +227,8 @@ def test_stubs_are_not_stale(regenerated):
     assert not mismatch and not errors, f"stale stubs (run scripts/gen_protos.py): {mismatch + errors}"
 
 
-@pytest.mark.skipif(not BUF.exists() and shutil.which("buf") is None, reason="buf is not installed (pip install buf-bin)")
+@pytest.mark.skipif(not BUF.exists() and shutil.which("buf") is None,
+                    reason="buf is not installed (pip install buf-bin)")
 def test_buf_lint(regenerated):
     buf = str(BUF) if BUF.exists() else shutil.which("buf")
     assert (ROOT / ".build" / "proto-deps" / "google" / "api" / "annotations.proto").exists()

@@ -54,7 +54,8 @@ def _is_error_body(response) -> bool:
 def _required_arrays(binding) -> list[str]:
     """The request's REQUIRED arrays: the gateway answers 400 when one is absent."""
     return [f.json_name for f in binding.method.input_type.fields
-            if f.is_repeated and field_behavior_pb2.REQUIRED in f.GetOptions().Extensions[field_behavior_pb2.field_behavior]]
+            if f.is_repeated
+            and field_behavior_pb2.REQUIRED in f.GetOptions().Extensions[field_behavior_pb2.field_behavior]]
 
 
 def _call(server, verb: str, path: str, binding):

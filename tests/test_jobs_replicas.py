@@ -87,7 +87,8 @@ async def test_a_replica_that_stops_renewing_loses_its_jobs_to_another(stores, t
 
     survivor = JobRunner(stores[1], tmp_path / "survivor", lease_seconds=LEASE)
     for job in (resumable, once):
-        await wait_until_async(lambda job=job: survivor.get(job.id).progress == {"step": 1}, message="both jobs running")
+        await wait_until_async(lambda job=job: survivor.get(job.id).progress == {"step": 1},
+                               message="both jobs running")
     frozen_loop.call_soon_threadsafe(frozen_loop.stop)  # no renewal from here on, as if it were killed
     thread.join(10)
     seen = {}

@@ -8,7 +8,6 @@ import re
 import pytest
 from google.protobuf import struct_pb2, timestamp_pb2
 
-from llamastack_grpc.jsonmap import JsonMappingError, enum_values, from_json, to_json
 from llamastack.agents.v1alpha import agents_pb2 as agents
 from llamastack.common.v0 import common_pb2 as common_v0
 from llamastack.common.v1 import common_pb2 as common
@@ -18,6 +17,7 @@ from llamastack.datasetio.v1beta import datasetio_pb2 as datasetio
 from llamastack.datasets.v1beta import datasets_pb2 as datasets
 from llamastack.inspect.v1 import inspect_pb2 as inspect
 from llamastack.telemetry.v1alpha import telemetry_pb2 as telemetry
+from llamastack_grpc.jsonmap import JsonMappingError, enum_values, from_json, to_json
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -334,7 +334,8 @@ def test_timestamps_are_rfc3339():
     assert out["end_time"] == "2025-01-02T03:04:05.123456Z"
     assert RFC3339.match(out["start_time"]) and RFC3339.match(out["end_time"])
     # Any offset is read; it is written back in UTC.
-    parsed = from_json({"trace_id": "t", "root_span_id": "r", "start_time": "2025-01-02T04:04:05+01:00"}, telemetry.Trace)
+    trace = {"trace_id": "t", "root_span_id": "r", "start_time": "2025-01-02T04:04:05+01:00"}
+    parsed = from_json(trace, telemetry.Trace)
     assert parsed.start_time == ts("2025-01-02T03:04:05Z")
     assert not parsed.HasField("end_time") and "end_time" not in to_json(parsed)
 
@@ -454,13 +455,15 @@ def _populated_messages():
     register.source.rows.rows.extend([struct({"q": "x", "n": 2}), struct({})])
 
     dataset = datasets.Dataset(identifier="d1", provider_id="localfs", provider_resource_id="d1",
-                               type=common.RESOURCE_TYPE_DATASET, purpose=datasets.DATASET_PURPOSE_POST_TRAINING_MESSAGES,
+                               type=common.RESOURCE_TYPE_DATASET,
+                               purpose=datasets.DATASET_PURPOSE_POST_TRAINING_MESSAGES,
                                source=datasets.DataSource(uri=datasets.URIDataSource(type="uri", uri="file:///a.jsonl")))
 
     turn = agents.Turn(
         turn_id="t", session_id="s", started_at=ts("2025-01-01T00:00:00.5Z"),
         input_messages=[
-            agents.TurnInputMessage(user=messages.UserMessage(role="user", content=content.InterleavedContent(text="q"))),
+            agents.TurnInputMessage(
+                user=messages.UserMessage(role="user", content=content.InterleavedContent(text="q"))),
             agents.TurnInputMessage(tool=messages.ToolResponseMessage(
                 role="tool", call_id="c", content=content.InterleavedContent(items=content.InterleavedContentItemList(
                     items=[content.InterleavedContentItem(text=content.TextContentItem(type="text", text="r"))])))),

@@ -9,7 +9,6 @@ import pytest
 from google.protobuf import struct_pb2
 
 from _client import Client
-
 from llamastack.agents.v1alpha import agents_pb2 as agents_pb
 from llamastack.datasets.v1beta import datasets_pb2
 from server.agents.store import IN_PROGRESS, TURNS, AgentStore, TurnStatus

@@ -28,7 +28,8 @@ def _stored(data_dir: Path, store_id: str) -> dict[str, int]:
         store.open_tables(STORES, DOCUMENTS, CHUNKS)
         prefix = store_id.encode() + b"\0"
         with store.read() as txn:
-            records = {json.loads(v)["document_id"]: json.loads(v)["chunk_count"] for _, v in txn.scan(DOCUMENTS, prefix)}
+            records = {json.loads(v)["document_id"]: json.loads(v)["chunk_count"]
+                       for _, v in txn.scan(DOCUMENTS, prefix)}
             chunks: dict[str, list[int]] = {}
             for key, _ in txn.scan(CHUNKS, prefix):
                 document_id, index = unpack_chunk_key(store_id, key)

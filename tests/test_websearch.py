@@ -50,7 +50,8 @@ def fake_provider():
 
         def do_GET(self):
             url = urlparse(self.path)
-            seen.append({"method": "GET", "path": url.path, "query": parse_qs(url.query), "headers": dict(self.headers)})
+            seen.append({"method": "GET", "path": url.path, "query": parse_qs(url.query),
+                         "headers": dict(self.headers)})
             self._answer(BRAVE_ANSWER)
 
         def do_POST(self):

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 
 from google.protobuf import json_format
+
 from llamastack.agents.v0 import agents_pb2 as v0
 from llamastack.common.v0 import common_pb2 as common_v0
-from llamastack.common.v1 import agent_config_pb2, inference_pb2 as inference_v1
-
+from llamastack.common.v1 import agent_config_pb2
+from llamastack.common.v1 import inference_pb2 as inference_v1
+from llamastack_grpc.jsonmap import enum_values
 from server.agents import content as c
 from server.agents.service import AgentService
 from server.agents.tools import CODE, RAG, WEB
 from server.errors import InvalidArgument
-from llamastack_grpc.jsonmap import enum_values
 
 _BUILTINS = {"code_interpreter": CODE, "brave_search": WEB, "web_search": WEB, "knowledge_search": RAG}
 _ROLES = {common_v0.MODEL_INPUT_MESSAGE_ROLE_USER: "user", common_v0.MODEL_INPUT_MESSAGE_ROLE_TOOL: "tool"}
@@ -42,7 +43,7 @@ class DraftAgentExecution:
 
     def _config(self, agent: v0.Agent) -> agent_config_pb2.AgentConfig:
         registry = self._agents.registry
-        wire = dict(zip(v0.AgentModel.keys()[1:], enum_values(v0.AgentModel.DESCRIPTOR)))
+        wire = dict(zip(v0.AgentModel.keys()[1:], enum_values(v0.AgentModel.DESCRIPTOR), strict=True))
         wanted = wire.get(v0.AgentModel.Name(agent.model)) if agent.HasField("model") else None
         model = wanted if wanted in registry else (registry.first("llm").id if registry.first("llm") else "")
         config = agent_config_pb2.AgentConfig(

@@ -245,9 +245,8 @@ def build_shields(config: list[dict], inference) -> dict[str, Shield]:
             if not isinstance(model, str) or not model.strip():
                 fail("`model` (the id of the LLM that answers as Llama Guard) must be a non-empty string")
             categories = entry.get("categories")
-            if categories is not None:
-                if (not isinstance(categories, list) or not categories
-                        or any(c not in LLAMA_GUARD_3_CATEGORIES for c in categories)):
+            if categories is not None and (not isinstance(categories, list) or not categories
+                                           or any(c not in LLAMA_GUARD_3_CATEGORIES for c in categories)):
                     fail(f"`categories` must be a non-empty list of {', '.join(LLAMA_GUARD_3_CATEGORIES)}")
             template = entry.get("template", "shield")
             if template not in ("shield", "checkpoint"):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from server.errors import NotFound
@@ -31,7 +30,7 @@ FAILED, CANCELLED = "failed", "cancelled"  # an error ended it; its caller left
 @dataclass
 class TurnStatus:
     status: str
-    error: Optional[str] = None
+    error: str | None = None
     # Client tool calls the turn waits for (call ids), when awaiting input.
     pending_calls: list[str] = field(default_factory=list)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from server.agents.sandbox import SandboxLimits, run_python
 from server.agents.websearch import web_search
@@ -52,7 +52,7 @@ def builtin_group(name: str, field_name: str) -> str:
 
 
 class ToolRuntime:
-    def __init__(self, vector_stores=None, data_dir: Optional[Path] = None, web_search_provider: str = "",
+    def __init__(self, vector_stores=None, data_dir: Path | None = None, web_search_provider: str = "",
                  web_search_key: str = "", sandbox_limits=None):
         self._vector_stores = vector_stores
         self._data_dir = data_dir

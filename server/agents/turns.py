@@ -25,7 +25,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Optional
 
 from google.protobuf import timestamp_pb2
 
@@ -286,7 +285,7 @@ class TurnRunner:
                 break
         return await self._whole_step(plan, turn, pb.Step(memory_retrieval=step))
 
-    async def _shield_steps(self, plan, turn, shield_ids, messages) -> tuple[list, Optional[object]]:
+    async def _shield_steps(self, plan, turn, shield_ids, messages) -> tuple[list, object | None]:
         """Run the shields, one shield_call step each: (the steps' events, the first
         violation at error level, which blocks the turn)."""
         chunks, blocking = [], None
@@ -312,7 +311,7 @@ class TurnRunner:
                 return c.content_text(step.inference.model_response.content)
         return ""
 
-    async def _finish(self, plan, turn, replacement: Optional[str]) -> pb.AgentTurnResponseStreamChunk:
+    async def _finish(self, plan, turn, replacement: str | None) -> pb.AgentTurnResponseStreamChunk:
         output = messages_pb2.CompletionMessage(role="assistant", content=c.text_content(""),
                                                 stop_reason=messages_pb2.STOP_REASON_END_OF_TURN)
         last = _last_model_response(turn)
@@ -337,7 +336,7 @@ class TurnRunner:
         await self._store.put_turn(plan.agent.agent_id, turn, status)
 
 
-def _last_model_response(turn: pb.Turn) -> Optional[messages_pb2.CompletionMessage]:
+def _last_model_response(turn: pb.Turn) -> messages_pb2.CompletionMessage | None:
     return next((s.inference.model_response for s in reversed(turn.steps) if s.WhichOneof("step") == "inference"),
                 None)
 
@@ -359,6 +358,6 @@ def ending_message(turn: pb.Turn, status: TurnStatus) -> messages_pb2.Completion
     return message
 
 
-def constraint_of(config) -> Optional[Constraint]:
+def constraint_of(config) -> Constraint | None:
     return constraint_from_response_format(config.response_format, "agent_config.response_format") \
         if config.HasField("response_format") else None

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import struct as _struct
 import uuid
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
 
 from google.protobuf import struct_pb2
 
@@ -135,7 +135,7 @@ class DatasetService:
         return datasets_pb2.ListDatasetsResponse(data=datasets)
 
     async def get(self, dataset_id: str) -> datasets_pb2.Dataset:
-        def read() -> Optional[bytes]:
+        def read() -> bytes | None:
             with self._store.read() as txn:
                 return txn.get(DATASETS_TABLE, _record_key(dataset_id))
 
@@ -157,7 +157,7 @@ class DatasetService:
     # ------------------------------------------------------------ DatasetIO
 
     async def iterrows(
-        self, dataset_id: str, start_index: Optional[int] = None, limit: Optional[int] = None
+        self, dataset_id: str, start_index: int | None = None, limit: int | None = None
     ) -> common_pb2.PaginatedResponse:
         start = 0 if start_index is None else start_index
         if start < 0:
@@ -166,7 +166,7 @@ class DatasetService:
             raise InvalidArgument("limit", f"must be >= 0, or -1 for all rows; got {limit}")
         count = None if limit is None or limit == -1 else limit
 
-        def read() -> Optional[tuple[list[bytes], bool]]:
+        def read() -> tuple[list[bytes], bool] | None:
             with self._store.read() as txn:
                 if txn.get(DATASETS_TABLE, _record_key(dataset_id)) is None:
                     return None

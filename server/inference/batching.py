@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import queue
-from typing import Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def next_batch(waiting: queue.Queue, limit: int, size: Callable[[T], int] = lambda item: 1) -> Optional[list[T]]:
+def next_batch(waiting: queue.Queue, limit: int, size: Callable[[T], int] = lambda item: 1) -> list[T] | None:
     """Block for one request, then add those already waiting until `limit` (measured by
     `size`) is reached. None means shut down: a None in the queue is the stop signal,
     and it is left there for the next call."""

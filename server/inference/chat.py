@@ -4,7 +4,6 @@ prompt formats: server/inference/tool_formats.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from google.protobuf import json_format
 
@@ -37,12 +36,12 @@ class ChatRequest:
     repetition_penalty: float = 1.0
     stop: list[str] = field(default_factory=list)
     logprobs: bool = False
-    response_format: Optional[Constraint] = None
+    response_format: Constraint | None = None
     tools: list[Tool] = field(default_factory=list)
     tool_choice: str = "auto"  # auto | required | none | <tool name>
     tool_prompt_format: str = "json"  # json | function_tag | python_list
     n: int = 1
-    seed: Optional[int] = None
+    seed: int | None = None
     # Made for a background job (batch, eval): waits for the engine's background budget
     # (server/jobs/budget.py) so that interactive requests keep their latency.
     background: bool = False
@@ -56,9 +55,9 @@ class ChatDelta:
     candidate: int
     text: str
     token_id: int
-    logprob: Optional[float] = None
-    finish_reason: Optional[str] = None
-    tool_call: Optional[ToolCall] = None
+    logprob: float | None = None
+    finish_reason: str | None = None
+    tool_call: ToolCall | None = None
 
 
 @dataclass
@@ -66,8 +65,8 @@ class Candidate:
     text: str = ""
     tokens: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
-    finish_reason: Optional[str] = None
-    tool_call: Optional[ToolCall] = None
+    finish_reason: str | None = None
+    tool_call: ToolCall | None = None
 
 
 @dataclass
@@ -102,7 +101,8 @@ def check_tools(request: ChatRequest) -> None:
         raise InvalidArgument("tools", "tool names must be unique")
     choice = request.tool_choice
     if choice not in ("auto", "required", "none") and choice not in names:
-        raise InvalidArgument("tool_choice", f"must be auto, required, none or the name of an offered tool; got {choice!r}")
+        raise InvalidArgument("tool_choice",
+                              f"must be auto, required, none or the name of an offered tool; got {choice!r}")
     if choice == "required" and not names:
         raise InvalidArgument("tool_choice", "is 'required' but no tools are offered")
     if request.response_format is not None and forced_tools(request):
@@ -139,7 +139,7 @@ def encode_continuation(tokenizer, text: str) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
-def constraint_from_response_format(fmt, field: str) -> Optional[Constraint]:
+def constraint_from_response_format(fmt, field: str) -> Constraint | None:
     """The decoding constraint of a 2025 ResponseFormat message (json_schema or grammar)."""
     kind = fmt.WhichOneof("format")
     if kind is None:

@@ -110,7 +110,8 @@ def build(out: Path | str, size: str = "tiny", reward: bool = False, seed: int =
     else:
         model = LlamaForCausalLM(config)
     model.save_pretrained(out)
-    (out / "DEMO_MODEL.txt").write_text("Random weights, built offline by server.inference.demo_model: its text is random.\n")
+    (out / "DEMO_MODEL.txt").write_text(
+        "Random weights, built offline by server.inference.demo_model: its text is random.\n")
     return out
 
 

@@ -17,10 +17,8 @@ import ast
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Optional, Union
 
 from llamastack.common.v1 import inference_pb2
-
 from server.errors import InvalidArgument
 from server.inference.engines.base import Constraint
 
@@ -40,7 +38,7 @@ def name_from_proto(value: int) -> str:
     return inference_pb2.ToolPromptFormat.Name(value).removeprefix("TOOL_PROMPT_FORMAT_").lower()
 
 
-def get(name: str) -> "ToolFormat":
+def get(name: str) -> ToolFormat:
     if name not in _FORMATS:
         raise InvalidArgument("tool_prompt_format", f"must be one of {', '.join(NAMES)}; got {name!r}")
     return _FORMATS[name]
@@ -51,7 +49,7 @@ class ToolFormat(ABC):
     opener: str  # the first character of a call: how a streamed answer shows it is one
 
     @abstractmethod
-    def prompt(self, messages: list[dict], tools: list) -> tuple[list[dict], Optional[list[dict]]]:
+    def prompt(self, messages: list[dict], tools: list) -> tuple[list[dict], list[dict] | None]:
         """(messages, tools for the chat template) that offer these tools."""
 
     @abstractmethod
@@ -59,7 +57,7 @@ class ToolFormat(ABC):
         """Decoding that can only produce a call of one of these tools, arguments valid."""
 
     @abstractmethod
-    def parse(self, text: str, tools: list) -> Optional[ToolCall]:
+    def parse(self, text: str, tools: list) -> ToolCall | None:
         """The answer as a call of an offered tool, if it is one."""
 
 
@@ -200,14 +198,14 @@ def _python_value(node: ast.AST):
         keys = [_python_value(k) if k is not None else None for k in node.keys]
         if not all(isinstance(k, str) for k in keys):
             raise ValueError("object keys must be strings")
-        return dict(zip(keys, (_python_value(v) for v in node.values)))
+        return dict(zip(keys, (_python_value(v) for v in node.values), strict=True))
     try:
         return ast.literal_eval(node)
     except (SyntaxError, TypeError, ValueError, RecursionError) as exc:
         raise ValueError(str(exc)) from None
 
 
-_Piece = Union[str, dict]  # literal text, or a JSON schema the text there must meet
+_Piece = str | dict  # literal text, or a JSON schema the text there must meet
 
 
 def _grammar(variants: list[list[_Piece]]) -> Constraint:

@@ -7,13 +7,14 @@ backend implements the same two classes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Callable, Iterator, Optional, Tuple, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
 
-def prefix_end(prefix: bytes) -> Optional[bytes]:
+def prefix_end(prefix: bytes) -> bytes | None:
     """Smallest key greater than every key starting with prefix (None: no such key)."""
     stripped = prefix.rstrip(b"\xff")
     if not stripped:
@@ -25,7 +26,7 @@ class Transaction(ABC):
     """Reads and writes that commit together, or not at all."""
 
     @abstractmethod
-    def get(self, table: str, key: bytes) -> Optional[bytes]: ...
+    def get(self, table: str, key: bytes) -> bytes | None: ...
 
     @abstractmethod
     def put(self, table: str, key: bytes, value: bytes, *, overwrite: bool = True) -> bool:
@@ -37,7 +38,7 @@ class Transaction(ABC):
     @abstractmethod
     def scan(
         self, table: str, prefix: bytes = b"", *, start: bytes | None = None, reverse: bool = False
-    ) -> Iterator[Tuple[bytes, bytes]]:
+    ) -> Iterator[tuple[bytes, bytes]]:
         """Key/value pairs whose key starts with prefix, in key order (or reverse),
         beginning at `start` (inclusive) when given."""
 
@@ -71,7 +72,7 @@ class KeyValueStore(ABC):
     def close(self) -> None: ...
 
     # Conveniences for single-record access.
-    def get(self, table: str, key: bytes) -> Optional[bytes]:
+    def get(self, table: str, key: bytes) -> bytes | None:
         with self.read() as txn:
             return txn.get(table, key)
 

@@ -8,9 +8,10 @@ and the transaction replayed, so callers never see MapFullError.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Tuple, TypeVar
+from typing import TypeVar
 
 import lmdb
 
@@ -26,7 +27,7 @@ class _LmdbTransaction(Transaction):
         self._txn = txn
         self._table = table
 
-    def get(self, table: str, key: bytes) -> Optional[bytes]:
+    def get(self, table: str, key: bytes) -> bytes | None:
         return self._txn.get(key, db=self._table(table))
 
     def put(self, table: str, key: bytes, value: bytes, *, overwrite: bool = True) -> bool:
@@ -35,7 +36,7 @@ class _LmdbTransaction(Transaction):
     def delete(self, table: str, key: bytes) -> bool:
         return self._txn.delete(key, db=self._table(table))
 
-    def scan(self, table, prefix=b"", *, start=None, reverse=False) -> Iterator[Tuple[bytes, bytes]]:
+    def scan(self, table, prefix=b"", *, start=None, reverse=False) -> Iterator[tuple[bytes, bytes]]:
         cursor = self._txn.cursor(db=self._table(table))
         if reverse:
             positioned = _seek_reverse(cursor, start, inclusive=True) if start is not None else _seek_reverse(
@@ -50,7 +51,7 @@ class _LmdbTransaction(Transaction):
             positioned = step()
 
 
-def _seek_reverse(cursor: lmdb.Cursor, bound: Optional[bytes], inclusive: bool) -> bool:
+def _seek_reverse(cursor: lmdb.Cursor, bound: bytes | None, inclusive: bool) -> bool:
     """Put the cursor on the greatest key below bound (or equal to it, if inclusive)."""
     if bound is None or not cursor.set_range(bound):
         return cursor.last()

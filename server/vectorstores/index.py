@@ -19,8 +19,8 @@ rows; otherwise the graph, with the filter as hnswlib's label filter.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class VectorIndex:
         self._version = np.zeros(0, dtype=np.uint32)  # bumped each time a row is (re)used
         self._rows_used = 0  # rows [0, _rows_used) have been handed out
         self._free: list[int] = []  # dead rows, reused first
-        self._slot_ids: list[Optional[str]] = []
+        self._slot_ids: list[str | None] = []
         self._free_slots: list[int] = []
         self._docs: dict[str, tuple[int, np.ndarray]] = {}  # document id -> (slot, rows by chunk index)
         self._live = 0
@@ -226,7 +226,7 @@ class VectorIndex:
 
     # ---------------------------------------------------------------- search
 
-    def search(self, query: np.ndarray, k: int, documents: Optional[Iterable[str]] = None,
+    def search(self, query: np.ndarray, k: int, documents: Iterable[str] | None = None,
                exact: bool = False) -> list[Hit]:
         """The k rows nearest to query (a unit vector), best first; `documents` limits the
         search to those documents' chunks; `exact` forces exact search."""
@@ -253,9 +253,9 @@ class VectorIndex:
             if rows is None:
                 rows, scores = self._exact(query, k, mask)
             return [Hit(self._slot_ids[self._row_doc[r]], int(self._row_chunk[r]), float(s))
-                    for r, s in zip(rows, scores)]
+                    for r, s in zip(rows, scores, strict=True)]
 
-    def _exact(self, query: np.ndarray, k: int, mask: Optional[np.ndarray]):
+    def _exact(self, query: np.ndarray, k: int, mask: np.ndarray | None):
         n = self._rows_used
         rows = np.flatnonzero(self._alive[:n] if mask is None else mask)
         if not len(rows):
@@ -271,7 +271,7 @@ class VectorIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return rows[top].tolist(), scores[top].tolist()
 
-    def _approximate(self, query: np.ndarray, k: int, mask: Optional[np.ndarray]):
+    def _approximate(self, query: np.ndarray, k: int, mask: np.ndarray | None):
         self._hnsw.set_ef(max(self.ef_search, k))
         if mask is None:
             labels, distances = self._hnsw.knn_query(query, k=k, num_threads=1)

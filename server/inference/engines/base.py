@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Optional
 
 
 class ConstraintError(ValueError):
@@ -15,8 +15,8 @@ class Constraint:
     """Constrained decoding: exactly one of json_schema (a JSON Schema, as a dict) or
     grammar (an EBNF/GBNF grammar string)."""
 
-    json_schema: Optional[dict] = None
-    grammar: Optional[str] = None
+    json_schema: dict | None = None
+    grammar: str | None = None
     # The grammar's strings are JSON strings (tool-call arguments), as a JSON schema's are.
     json_strings: bool = False
 
@@ -37,8 +37,8 @@ class GenerationRequest:
     repetition_penalty: float = 1.0
     stop: list[str] = field(default_factory=list)
     logprobs: bool = False
-    constraint: Optional[Constraint] = None
-    seed: Optional[int] = None
+    constraint: Constraint | None = None
+    seed: int | None = None
     ignore_eos: bool = False  # run to max_tokens (benchmarks, tests)
 
 
@@ -49,8 +49,8 @@ class TokenEvent:
 
     token_id: int
     text: str
-    logprob: Optional[float] = None
-    finish_reason: Optional[str] = None
+    logprob: float | None = None
+    finish_reason: str | None = None
 
 
 def control_token_ids(tokenizer, vocab_size: int, keep: list[int]) -> list[int]:

