@@ -90,10 +90,7 @@ class TrainingEngine:
 
     def source(self, model_id: str, field: str) -> ModelSource:
         """The served LLM the request names (INVALID_ARGUMENT on field if there is none)."""
-        try:
-            spec = self._models.spec(model_id)
-        except NotFound:
-            raise InvalidArgument(field, f"model {model_id!r} is not served here (see /v1/models)") from None
+        spec = self._models.require(model_id, field)
         if spec.kind != "llm":
             raise InvalidArgument(field, f"model {model_id!r} is a {spec.kind} model; only LLMs can be trained")
         if checkpoints.is_adapter(Path(spec.checkpoint)):
