@@ -1,9 +1,12 @@
 """Shared fixtures: a real server (gRPC + gateway) running in a background thread."""
 from __future__ import annotations
 
+import asyncio
 import sys
+import threading
 from pathlib import Path
 
+import grpc
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,8 +14,10 @@ for extra in (ROOT, ROOT / "clients" / "python"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from llamastack_grpc import services  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
+from server.rpc.handlers import generic_handlers  # noqa: E402
 from server.storage import open_store as open_backend  # noqa: E402
 from tests._postgres import BIN, MISSING_REASON, PostgresServer  # noqa: E402
 
@@ -161,3 +166,32 @@ def open_store(request, tmp_path):
     yield open_one
     for store in opened:
         store.close()
+
+
+@pytest.fixture(scope="module")
+def unserved_channel():
+    """A channel to a grpc.aio server that registers every service of the contract with no
+    servicer behind it: every method takes the path a method without an implementation
+    takes (validate, then UNIMPLEMENTED). Every area is served by the real server now, so
+    this is the only way to reach that path."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    state: dict = {}
+
+    async def start():
+        server = grpc.aio.server()
+        server.add_generic_rpc_handlers(generic_handlers(services(), {}))
+        state["port"] = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        state["server"] = server
+        started.set()
+
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)
+    thread.start()
+    assert started.wait(30), "the bare gRPC server did not start"
+    channel = grpc.insecure_channel(f"127.0.0.1:{state['port']}")
+    yield channel
+    channel.close()
+    asyncio.run_coroutine_threadsafe(state["server"].stop(None), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
