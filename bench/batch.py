@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
+from _engine import engine_batch  # noqa: E402
+
 from llamastack.batchinference.v0 import batchinference_pb2 as batch_pb2  # noqa: E402
 from llamastack.batchinference.v0 import batchinference_pb2_grpc as batch_grpc  # noqa: E402
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
@@ -33,7 +35,6 @@ from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402
-from server.inference.engines.base import GenerationRequest  # noqa: E402
 from server.inference.loaders import load  # noqa: E402
 from server.inference.models import ModelSpec  # noqa: E402
 
@@ -42,25 +43,6 @@ MODEL = "bench-llm"
 
 def prompt(i: int) -> str:
     return f"Question {i}: tell me about item number {i} in the catalogue."
-
-
-def prompt_ids(tokenizer, i: int) -> list[int]:
-    ids = tokenizer.apply_chat_template([{"role": "user", "content": prompt(i)}], add_generation_prompt=True,
-                                        tokenize=True)
-    return list(ids["input_ids"] if hasattr(ids, "keys") else ids)
-
-
-async def engine_batch(engine, lines: int, tokens: int) -> tuple[float, int]:
-    async def one(i):
-        count = 0
-        async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, i),
-                                                         max_tokens=tokens)):
-            count += 1
-        return count
-
-    start = time.perf_counter()
-    counts = await asyncio.gather(*[one(i) for i in range(lines)])
-    return sum(counts) / (time.perf_counter() - start), sum(counts)
 
 
 def submit(stub, lines: int, tokens: int) -> str:
@@ -127,8 +109,8 @@ def main():
     engine = load(spec)
 
     async def alone():
-        await engine_batch(engine, 2, 4)  # warm-up
-        return await engine_batch(engine, args.lines, args.tokens)
+        await engine_batch(engine, [prompt(0), prompt(1)], 4)  # warm-up
+        return await engine_batch(engine, [prompt(i) for i in range(args.lines)], args.tokens)
 
     engine_tps, engine_tokens = asyncio.run(alone())
     engine.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
+from _engine import engine_batch, prompt_ids  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
 
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
@@ -50,31 +51,17 @@ def chat_request(i: int, tokens: int) -> inference_pb2.ChatCompletionRequest:
         options=v0.Options(max_tokens=tokens, temperature=0.0))
 
 
-def prompt_ids(tokenizer, i: int) -> list[int]:
-    ids = tokenizer.apply_chat_template([{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}],
-                                        add_generation_prompt=True, tokenize=True)
-    return list(ids["input_ids"] if hasattr(ids, "keys") else ids)
-
-
 # ---------------------------------------------------------------- engine alone
 
-async def engine_batch(engine, clients: int, tokens: int) -> tuple[float, int]:
-    async def one(i):
-        count = 0
-        async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, i),
-                                                         max_tokens=tokens)):
-            count += 1
-        return count
-
-    start = time.perf_counter()
-    counts = await asyncio.gather(*[one(i) for i in range(clients)])
-    return sum(counts) / (time.perf_counter() - start), sum(counts)
+def clients_prompts(clients: int) -> list[str]:
+    return [PROMPTS[i % len(PROMPTS)] for i in range(clients)]
 
 
 async def engine_decoding(engine, tokens: int) -> float:
     """Tokens/s of one answer after its first token: the cost of a decoding step."""
     times = []
-    async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, 0), max_tokens=tokens,
+    async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, PROMPTS[0]),
+                                                     max_tokens=tokens,
                                                      ignore_eos=True)):
         times.append(time.perf_counter())
     return (len(times) - 1) / (times[-1] - times[0])
@@ -84,7 +71,8 @@ async def engine_ttft(engine, repeats: int) -> float:
     samples = []
     for i in range(repeats):
         start = time.perf_counter()
-        async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, i), max_tokens=1)):
+        ids = prompt_ids(engine.tokenizer, PROMPTS[i % len(PROMPTS)])
+        async for _ in engine.generate(GenerationRequest(prompt_ids=ids, max_tokens=1)):
             samples.append(time.perf_counter() - start)
             break
     return statistics.median(samples)
@@ -195,10 +183,11 @@ def main():
             return asyncio.run_coroutine_threadsafe(coroutine, server.loop).result(timeout=600)
 
         try:
-            on_engine(engine_batch(engine, 2, 4))  # warm-up
+            on_engine(engine_batch(engine, clients_prompts(2), 4))  # warm-up
             server_throughput(server, 2, 4, 2)
             throughput = interleaved({
-                "engine": lambda: {"tok/s": on_engine(engine_batch(engine, args.clients, args.tokens))[0]},
+                "engine": lambda: {"tok/s": on_engine(
+                    engine_batch(engine, clients_prompts(args.clients), args.tokens))[0]},
                 "one": lambda: {"tok/s": server_throughput(server, 1, args.tokens, 4)[0]},
                 "many": lambda: {"tok/s": server_throughput(server, args.clients, args.tokens, args.clients)[0]},
             }, args.rounds)
