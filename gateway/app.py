@@ -150,8 +150,20 @@ class _Endpoint:
         except grpc.aio.AioRpcError as exc:
             return _rpc_error(exc)
         media_type = rule.content_type or "text/event-stream"
-        return StreamingResponse(_frames(first, messages, stream, media_type), media_type=media_type,
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return _ClosingStreamingResponse(_frames(first, messages, stream, media_type), media_type=media_type,
+                                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+class _ClosingStreamingResponse(StreamingResponse):
+    """Closes its frames however the response ends. When a send fails because the client
+    left, Starlette drops the body iterator without closing it; the gRPC call it relays
+    would then be cancelled only when the garbage collector finalizes the generator."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.body_iterator.aclose()
 
 
 async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[bytes]:
