@@ -1,7 +1,11 @@
 """The REST gateway: an ASGI app whose routes come from the contract's google.api.http
-annotations. It translates each request to one gRPC call over one channel and the
-answer back to the specs' JSON, Server-Sent Events or NDJSON. It knows nothing of the
-domain: every route is the same generic endpoint bound to a method descriptor.
+annotations. It translates each request to one gRPC call on a channel and the answer
+back to the specs' JSON, Server-Sent Events or NDJSON. It knows nothing of the domain:
+every route is the same generic endpoint bound to a method descriptor.
+
+The channel is anything with grpc.aio.Channel's unary_unary and unary_stream (and an
+async close): inside the server, its in-process dispatch (server/rpc/inprocess.py);
+for a gateway run as its own process, GrpcChannel, a real channel to the server.
 
 Limits: a body past `max_request_bytes` (or a request whose protobuf form is) is a
 413, forwarded headers past FORWARDED_HEADERS_LIMIT a 431."""
@@ -12,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf import message_factory
@@ -54,7 +58,7 @@ FORWARDED_HEADERS_LIMIT = 16 << 10
 class _Endpoint:
     """Serves one HTTP binding of one RPC."""
 
-    def __init__(self, binding: HttpBinding, channel_holder: _Channel, authorize: Authorize | None,
+    def __init__(self, binding: HttpBinding, channel: Channel, authorize: Authorize | None,
                  max_request_bytes: int):
         method = binding.method
         self.authorize = authorize
@@ -67,7 +71,9 @@ class _Endpoint:
         self.fields = fields_by_json_name(method.input_type)
         self.streaming = method.GetOptions().Extensions[ann.streaming] if method.server_streaming else None
         self.rpc_path = f"/{method.containing_service.full_name}/{method.name}"
-        self.channel = channel_holder
+        multicallable = channel.unary_stream if method.server_streaming else channel.unary_unary
+        self.call = multicallable(self.rpc_path, request_serializer=self.request_type.SerializeToString,
+                                  response_deserializer=self.response_type.FromString)
 
     async def handle(self, request: Request) -> Response:
         refused = refusal_response(self.authorize, self.rpc_path, request.headers)
@@ -91,11 +97,8 @@ class _Endpoint:
                                f"{FORWARDED_HEADERS_LIMIT} bytes together")
         if self.method.server_streaming:
             return await self._stream(message, data, metadata, timeout)
-        call = self.channel.get().unary_unary(
-            self.rpc_path, request_serializer=self.request_type.SerializeToString,
-            response_deserializer=self.response_type.FromString)
         try:
-            response = await call(message, metadata=metadata, timeout=timeout)
+            response = await self.call(message, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
             return _rpc_error(exc)
         return _json_response(response)
@@ -125,10 +128,7 @@ class _Endpoint:
 
     async def _stream(self, message: Message, data: dict, metadata, timeout: float | None) -> Response:
         rule = self.streaming
-        call = self.channel.get().unary_stream(
-            self.rpc_path, request_serializer=self.request_type.SerializeToString,
-            response_deserializer=self.response_type.FromString)
-        stream = call(message, metadata=metadata, timeout=timeout)
+        stream = self.call(message, metadata=metadata, timeout=timeout)
         wants_stream = not rule.enable_field or bool(data.get(rule.enable_field))
         if not wants_stream:
             last = None
@@ -210,18 +210,37 @@ def _rpc_error(exc: grpc.aio.AioRpcError) -> Response:
                         headers={**answer.headers, **(challenge_headers(answer.status) or {})})
 
 
-class _Channel:
-    """The one channel to the gRPC server, opened inside the app's event loop."""
+class Channel(Protocol):
+    """What the gateway calls: grpc.aio.Channel's multicallables and close."""
 
-    def __init__(self, target: str, options: list[tuple[str, Any]]):
+    def unary_unary(self, method: str, request_serializer=None, response_deserializer=None): ...
+
+    def unary_stream(self, method: str, request_serializer=None, response_deserializer=None): ...
+
+    async def close(self) -> None: ...
+
+
+class GrpcChannel:
+    """A channel to the gRPC server at `target`, opened inside the app's event loop on
+    the first call: for a gateway that runs as its own process."""
+
+    def __init__(self, target: str, options: list[tuple[str, Any]] = ()):
         self.target = target
-        self.options = options
+        self.options = list(options)
         self.channel: grpc.aio.Channel | None = None
 
     def get(self) -> grpc.aio.Channel:
         if self.channel is None:
             self.channel = grpc.aio.insecure_channel(self.target, options=self.options)
         return self.channel
+
+    def unary_unary(self, method: str, request_serializer=None, response_deserializer=None):
+        return lambda *args, **kwargs: self.get().unary_unary(method, request_serializer, response_deserializer)(
+            *args, **kwargs)
+
+    def unary_stream(self, method: str, request_serializer=None, response_deserializer=None):
+        return lambda *args, **kwargs: self.get().unary_stream(method, request_serializer, response_deserializer)(
+            *args, **kwargs)
 
     async def close(self):
         if self.channel is not None:
@@ -234,7 +253,7 @@ def _starlette_path(path: str) -> str:
     return re.sub(r"\{([^}=]+)=\*\*\}", r"{\1:path}", re.sub(r"\{([^}=]+)=\*\}", r"{\1}", path))
 
 
-def routes(channel: _Channel, authorize: Authorize | None = None,
+def routes(channel: Channel, authorize: Authorize | None = None,
            max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> list[Route]:
     table = []
     for service in services():
@@ -263,16 +282,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return _error(500, f"internal error in the gateway answering {request.method} {request.url.path}")
 
 
-def create_app(grpc_target: str, *, channel_options: list[tuple[str, Any]] = (),
-               authorize: Authorize | None = None, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-               tracer_provider: TracerProvider | None = None,
+def create_app(channel: Channel, *, authorize: Authorize | None = None,
+               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, tracer_provider: TracerProvider | None = None,
                metrics_registry: CollectorRegistry | None = None) -> Starlette:
-    """channel_options: gRPC channel options (message sizes); authorize: the server's check
-    of a key for the gateway's own routes (gateway/auth.py), None when keys are off;
+    """channel: where calls go (closed with the app); authorize: the server's check of a
+    key for the gateway's own routes (gateway/auth.py), None when keys are off;
     max_request_bytes: the largest body, and protobuf form of a request (the server's
     receive limit); tracer_provider: a span per request (None: no tracing);
     metrics_registry: served at /metrics (None: no such route)."""
-    channel = _Channel(grpc_target, list(channel_options))
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

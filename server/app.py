@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import signal
-import tempfile
 
 import grpc
 import uvicorn
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from gateway.app import create_app
+from gateway.app import Channel, create_app
 from gateway.protocol import GatewayHttpProtocol
 from llamastack_grpc import services
 from server.agents.draft import DraftAgentExecution
@@ -42,6 +40,7 @@ from server.jobs import EngineBudget, JobRunner
 from server.models.servicer import ModelsServicer
 from server.rpc import reflection
 from server.rpc.handlers import generic_handlers
+from server.rpc.inprocess import InProcessChannel
 from server.security.api_keys import AccessPolicy
 from server.security.interceptor import AuthInterceptor
 from server.security.tls import exposure_warning, grpc_server_credentials, uvicorn_ssl_options
@@ -116,7 +115,6 @@ class App:
         self.policy = AccessPolicy(config.security)
         self.grpc_server: grpc.aio.Server | None = None
         self.http_server: uvicorn.Server | None = None
-        self._socket_dir: str | None = None
         self.grpc_port = config.grpc_port
         self.health_server: grpc.aio.Server | None = None
         self.health_port = config.health_port
@@ -136,9 +134,12 @@ class App:
             log.warning(warning)
         # Telemetry outermost: a refused call is traced and counted too.
         interceptors = [self.telemetry.interceptor()] + ([AuthInterceptor(self.policy)] if self.policy.enabled else [])
+        handlers = generic_handlers(services(), self.servicers)
         server = grpc.aio.server(interceptors=interceptors,
                                  options=[("grpc.so_reuseport", 0), *self.config.transport.server_options()])
-        server.add_generic_rpc_handlers(generic_handlers(services(), self.servicers))
+        server.add_generic_rpc_handlers(handlers)
+        # The gateway calls the same handlers behind the same interceptors, without a second hop.
+        self.gateway_channel = InProcessChannel(handlers, interceptors)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable(server, [s.full_name for s in services()]
                           + [health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
@@ -146,22 +147,15 @@ class App:
         tls = self.config.security.tls
         if tls.enabled:
             self.grpc_port = server.add_secure_port(address, grpc_server_credentials(tls))
-            # The in-process gateway reaches the server through a socket only this user can
-            # open (it terminates TLS itself); API keys still apply on it.
-            self._socket_dir = tempfile.mkdtemp(prefix="llama-stack-grpc-")
-            gateway_target = f"unix:{self._socket_dir}/grpc.sock"
-            server.add_insecure_port(gateway_target)
         else:
             self.grpc_port = server.add_insecure_port(address)
-            loopback = "127.0.0.1" if self.config.host in ("0.0.0.0", "::") else self.config.host
-            gateway_target = f"{loopback}:{self.grpc_port}"
         await server.start()
         self.grpc_server = server
         if self.config.health_port is not None:
             await self._start_health_port()
         log.info("gRPC server listening on %s:%d%s", self.config.host, self.grpc_port, " (TLS)" if tls.enabled else "")
         if self.config.http_port is not None and self.config.http_port >= 0:
-            await self._start_gateway(gateway_target)
+            await self._start_gateway()
         # Ready: services whose models are loaded report SERVING (server/health.py).
         await self.health_tracker.start()
 
@@ -173,12 +167,15 @@ class App:
         self.health_server = server
         log.info("gRPC health (plaintext, health only) on %s:%d", self.config.host, self.health_port)
 
-    async def _start_gateway(self, target: str) -> None:
-        app = create_app(target, channel_options=self.config.transport.channel_options(),
-                         authorize=self.policy.http_refusal,
-                         max_request_bytes=self.config.transport.max_receive_message_bytes,
-                         tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry)
-        uv_config = uvicorn.Config(app, host=self.config.host, port=self.config.http_port, http=GatewayHttpProtocol,
+    def gateway_app(self, channel: Channel):
+        """The REST gateway with this server's settings, calling through `channel`."""
+        return create_app(channel, authorize=self.policy.http_refusal,
+                          max_request_bytes=self.config.transport.max_receive_message_bytes,
+                          tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry)
+
+    async def _start_gateway(self) -> None:
+        uv_config = uvicorn.Config(self.gateway_app(self.gateway_channel), host=self.config.host,
+                                   port=self.config.http_port, http=GatewayHttpProtocol,
                                    log_level=self.config.log_level.lower(), lifespan="on",
                                    timeout_graceful_shutdown=int(self.config.grace_period),
                                    **uvicorn_ssl_options(self.config.security.tls))
@@ -212,8 +209,6 @@ class App:
         self.models.close()
         self.telemetry.shutdown()  # the spans still queued are stored
         self.store.close()
-        if self._socket_dir is not None:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
         log.info("stopped")
 
     async def run_until_signal(self) -> None:

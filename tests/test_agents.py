@@ -371,17 +371,16 @@ def test_document_outside_the_allowed_roots_is_refused(agents_server):
     assert response.status_code == 400 and "documents[0].content.uri" in response.json()["detail"]
 
 
-def test_cancelling_a_streamed_turn_stops_its_inference_and_fails_the_turn(agents_server):
+def test_cancelling_a_streamed_turn_stops_its_inference_and_fails_the_turn(api, agents_server):
     engine = agents_server.app.models.get("tiny-llama", ("llm",))
-    grpc_api = AgentsApi(agents_server, "grpc")
-    agent = grpc_api.create_agent(sampling_params={"strategy": {"type": "greedy"}, "max_tokens": 100000})
-    session = grpc_api.create_session(agent)
-    with grpc_api.client.events(AGENTS + "CreateAgentTurn", {"agent_id": agent, "session_id": session, "messages": [
+    agent = api.create_agent(sampling_params={"strategy": {"type": "greedy"}, "max_tokens": 100000})
+    session = api.create_session(agent)
+    with api.client.events(AGENTS + "CreateAgentTurn", {"agent_id": agent, "session_id": session, "messages": [
             {"role": "user", "content": "go on and on"}]}) as stream:
         turn_id = next(stream)["event"]["payload"]["turn_id"]
         for _ in range(3):
             next(stream)
-    # leaving the stream cancelled the call
+    # leaving the stream (the gRPC call, or the SSE response) cancelled the call
     wait_until(lambda: engine.active_requests == 0, timeout=20, message="the turn's inference to stop")
     turn = agents_server.http.get(f"/v1alpha/agents/{agent}/session/{session}/turn/{turn_id}").json()
     assert turn["completed_at"] and len(turn["steps"]) <= 1

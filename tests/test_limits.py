@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from _errors import assert_error_body, assert_invalid_argument
 from _requests import minimal_request
 from conftest import make_config
-from gateway.app import create_app
+from gateway.app import GrpcChannel, create_app
 from gateway.errors import from_rpc_error
 from llamastack.agents.v0 import agents_pb2 as draft_agents_pb2
 from llamastack.agents.v1alpha import agents_pb2
@@ -274,7 +274,7 @@ def test_an_unexpected_gateway_error_is_500_with_the_error_body():
     port = backend.add_insecure_port("127.0.0.1:0")
     backend.start()
     try:
-        with TestClient(create_app(f"127.0.0.1:{port}"), raise_server_exceptions=False) as client:
+        with TestClient(create_app(GrpcChannel(f"127.0.0.1:{port}")), raise_server_exceptions=False) as client:
             response = client.get("/v1beta/datasetio/iterrows/x")
         assert_error_body(response, 500, "internal error in the gateway")
     finally:

@@ -9,7 +9,7 @@ import grpc
 import httpx
 import pytest
 
-from gateway.app import create_app
+from gateway.app import GrpcChannel, create_app
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc
 from server.transport import MIB, TransportSettings
@@ -86,7 +86,7 @@ def never_answers():
 
 async def test_grpc_timeout_header_is_the_calls_deadline(never_answers):
     target, seen = never_answers
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(target)), base_url="http://gw") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(GrpcChannel(target))), base_url="http://gw") as http:
         expired = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "200m"})
         assert expired.status_code == 504
         assert expired.json()["title"] == "Gateway Timeout" and set(expired.json()) == {"status", "title", "detail"}
