@@ -7,10 +7,11 @@ Authentication, telemetry, validation, deadlines and cancellation are therefore 
 server's own; what goes is the second hop: no serialization, no HTTP/2, the request and
 response messages are handed over as objects.
 
-As on the wire, each call runs in its own task with a fresh contextvars context (the
-caller's OpenTelemetry context does not leak in: the trace continues from the
-`traceparent` metadata only), its deadline cancels it, and so does cancelling the
-call (a stream's cancel(), or the awaiting task being cancelled)."""
+As on the wire, each call runs in its own task, in a copy of the contextvars the
+server's tasks start from (those current when the channel was made: the server's
+telemetry sink, no caller's OpenTelemetry context; the trace continues from the
+`traceparent` metadata only); its deadline cancels it, and so does cancelling the call
+(a stream's cancel(), or the awaiting task being cancelled)."""
 from __future__ import annotations
 
 import asyncio
@@ -107,19 +108,21 @@ def _checked(metadata) -> tuple:
 
 
 class InProcessChannel:
-    """handlers and interceptors: exactly those the grpc.aio server was given."""
+    """handlers and interceptors: exactly those the grpc.aio server was given; made where
+    the server is started."""
 
     def __init__(self, handlers: Sequence[grpc.GenericRpcHandler],
                  interceptors: Sequence[grpc.aio.ServerInterceptor] = ()):
         self._handlers = tuple(handlers)
         self._interceptors = tuple(interceptors)
+        self.context = contextvars.copy_context()
 
     def unary_unary(self, method: str, request_serializer=None, response_deserializer=None, **_):
         """Serializers are accepted for the channel's signature and not used."""
         async def call(request, *, metadata=None, timeout: float | None = None, **_):
             metadata = _checked(metadata)
             task = asyncio.create_task(self._unary(method, request, metadata, _deadline(timeout)),
-                                       context=contextvars.Context())
+                                       context=self.context.copy())
             return await task  # a caller cancelled here cancels the task, as a cancelled call does
         return call
 
@@ -188,7 +191,7 @@ class _StreamCall:
         self._window = asyncio.Semaphore(STREAM_WINDOW)
         self._error: grpc.aio.AioRpcError | None = None
         self._task = asyncio.create_task(self._serve(channel, method, request, metadata, deadline),
-                                         context=contextvars.Context())
+                                         context=channel.context.copy())
         self._task.add_done_callback(self._ended)
 
     async def put(self, message) -> None:
