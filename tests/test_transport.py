@@ -86,7 +86,8 @@ def never_answers():
 
 async def test_grpc_timeout_header_is_the_calls_deadline(never_answers):
     target, seen = never_answers
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(GrpcChannel(target))), base_url="http://gw") as http:
+    app = create_app(GrpcChannel(target))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http:
         expired = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "200m"})
         assert expired.status_code == 504
         assert expired.json()["title"] == "Gateway Timeout" and set(expired.json()) == {"status", "title", "detail"}
