@@ -135,8 +135,9 @@ def main():
     print(f"closed loop, {args.seconds:g} s per measurement, {args.rounds} interleaved rounds (gRPC, gateway)")
 
     with tempfile.TemporaryDirectory() as data_dir:
+        # No access log: the gRPC arm writes none either.
         server = EmbeddedServer(ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False,
-                                             models=[]))
+                                             models=[], access_log=False))
         try:
             for size in sizes:
                 build(server, f"rows-{size}", size)

@@ -176,7 +176,8 @@ class App:
     async def _start_gateway(self) -> None:
         uv_config = uvicorn.Config(self.gateway_app(self.gateway_channel), host=self.config.host,
                                    port=self.config.http_port, http=GatewayHttpProtocol,
-                                   log_level=self.config.log_level.lower(), lifespan="on",
+                                   log_level=self.config.log_level.lower(), access_log=self.config.access_log,
+                                   lifespan="on",
                                    timeout_graceful_shutdown=int(self.config.grace_period),
                                    **uvicorn_ssl_options(self.config.security.tls))
         self.http_server = uvicorn.Server(uv_config)

@@ -31,6 +31,8 @@ class ServerConfig:
     # Seconds that in-flight calls get to finish after SIGTERM.
     grace_period: float = 30.0
     log_level: str = "INFO"
+    # uvicorn's line per REST request (at INFO): formatted and written on the request path.
+    access_log: bool = True
     # Models to serve: mappings {id, kind, engine, checkpoint, device, max_batch, metadata}
     # or bare checkpoint folders (LLMs named after the folder). See docs/configuration.md.
     models: list[Any] = field(default_factory=list)
