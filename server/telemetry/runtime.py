@@ -12,7 +12,7 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRatioBased
 from prometheus_client import CollectorRegistry
 
 from server.inference.models import ModelRegistry
@@ -76,7 +76,9 @@ class Telemetry(instrument.Sink):
         self._writer: SpanWriter | None = None
         if settings.tracing:
             self._writer = SpanWriter(span_dir, max_age_s, settings.retention_spans)
-            self.provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
+            # At ratio 1 every trace is sampled: ALWAYS_ON decides so without the ratio's arithmetic.
+            root = ALWAYS_ON if settings.sample_ratio >= 1.0 else TraceIdRatioBased(settings.sample_ratio)
+            self.provider = TracerProvider(sampler=ParentBased(root),
                                            resource=Resource.create({"service.name": SERVICE_NAME}),
                                            shutdown_on_exit=False)
             self._store_processor = BatchSpanProcessor(StoreSpanExporter(self._writer.write),
