@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from vllm import SamplingParams
 from vllm.exceptions import VLLMValidationError
+from vllm.renderers.inputs.preprocess import parse_model_prompt
 from vllm.sampling_params import RequestOutputKind, StructuredOutputsParams
 from vllm.v1.engine.async_llm import AsyncLLM
 
@@ -49,6 +50,9 @@ class VllmEngine(Engine):
         # Compact JSON: this vLLM reads the whitespace setting per engine, not per request.
         engine_args.setdefault("structured_outputs_config",
                                StructuredOutputsConfig(backend="xgrammar", disable_any_whitespace=True))
+        # vLLM's own request and step statistics feed loggers this server never reads (its
+        # metrics are its own): per-token work in the output handler and the engine core.
+        engine_args.setdefault("disable_log_stats", True)
         if not torch.cuda.is_available():
             # On the CPU backend this fraction is of host memory, reserved for the KV cache.
             engine_args.setdefault("gpu_memory_utilization", 0.25)
@@ -84,6 +88,14 @@ class VllmEngine(Engine):
             ignore_eos=request.ignore_eos,
             structured_outputs=structured, logit_bias=bias, output_kind=RequestOutputKind.DELTA)
 
+    def _engine_input(self, prompt_ids: list[int]):
+        """The prompt rendered as vLLM would render it (its length checked), here on the
+        event loop: a raw prompt is rendered on vLLM's thread pool, a hop there and back
+        that costs more than rendering token ids does."""
+        (engine_input,) = self.engine.renderer.render_cmpl([parse_model_prompt(self.engine.model_config,
+                                                                                {"prompt_token_ids": prompt_ids})])
+        return engine_input
+
     @functools.cached_property
     def _control_token_bias(self) -> dict[int, float]:
         keep = [t for t in (self._tokenizer.eos_token_id, self._tokenizer.pad_token_id) if t is not None]
@@ -98,7 +110,7 @@ class VllmEngine(Engine):
         self.active.add(request_id)
         finished = False
         try:
-            stream = self.engine.generate({"prompt_token_ids": request.prompt_ids}, params, request_id)
+            stream = self.engine.generate(self._engine_input(request.prompt_ids), params, request_id)
             async for output in stream:
                 completion = output.outputs[0]
                 tokens, logprobs = completion.token_ids, completion.logprobs
