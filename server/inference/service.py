@@ -12,7 +12,7 @@ import numpy as np
 from server.errors import InvalidArgument
 from server.inference import chat
 from server.inference.chat import Candidate, ChatDelta, ChatRequest, ChatResult
-from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine
+from server.inference.engines.base import ConstraintError, Engine, GenerationRequest, ScoringEngine, TokenEvent
 from server.inference.models import ModelRegistry
 from server.jobs.budget import EngineBudget
 from server.telemetry.chat import traced_chat
@@ -83,32 +83,13 @@ class InferenceService:
         forced = chat.forced_tools(request)
         constraint = tool_format.constraint(forced) if forced else request.response_format
         candidates = [Candidate() for _ in range(request.n)]
-        queue: asyncio.Queue = asyncio.Queue()
-
-        async def run(index: int):
-            seed = None if request.seed is None else request.seed + index
-            generation = GenerationRequest(
-                prompt_ids=prompt, max_tokens=request.max_tokens, temperature=request.temperature,
-                top_p=request.top_p, top_k=request.top_k, repetition_penalty=request.repetition_penalty,
-                stop=request.stop, logprobs=request.logprobs, constraint=constraint, seed=seed)
-            try:
-                async with self._engine_slot(request.model_id, request.background):
-                    async for event in engine.generate(generation):
-                        await queue.put((index, event))
-                await queue.put((index, None))
-            except Exception as exc:
-                await queue.put((index, exc))
-
-        tasks = [asyncio.create_task(run(i)) for i in range(request.n)]
-        try:
-            running = request.n
-            while running:
-                index, event = await queue.get()
-                if isinstance(event, Exception):
-                    raise _as_service_error(event)
-                if event is None:
-                    running -= 1
-                    continue
+        generations = [GenerationRequest(
+            prompt_ids=prompt, max_tokens=request.max_tokens, temperature=request.temperature,
+            top_p=request.top_p, top_k=request.top_k, repetition_penalty=request.repetition_penalty,
+            stop=request.stop, logprobs=request.logprobs, constraint=constraint,
+            seed=None if request.seed is None else request.seed + index) for index in range(request.n)]
+        async with contextlib.aclosing(self._events(request, engine, generations)) as events:
+            async for index, event in events:
                 candidate = candidates[index]
                 candidate.text += event.text
                 candidate.tokens.append(event.token_id)
@@ -121,11 +102,47 @@ class InferenceService:
                     candidate.tool_call = tool_format.parse(candidate.text, chat.offered_tools(request))
                     delta.tool_call = candidate.tool_call
                 yield delta
+        yield ChatResult(candidates=candidates, prompt_tokens=len(prompt),
+                         completion_tokens=sum(len(c.tokens) for c in candidates))
+
+    async def _events(self, request: ChatRequest, engine: Engine,
+                      generations: list[GenerationRequest]) -> AsyncIterator[tuple[int, TokenEvent]]:
+        """(candidate index, token event) of every candidate, interleaved as they are made.
+        One candidate is read straight from the engine: no task and queue hop per token."""
+        if len(generations) == 1:
+            try:
+                async with (self._engine_slot(request.model_id, request.background),
+                            contextlib.aclosing(engine.generate(generations[0])) as stream):
+                    async for event in stream:
+                        yield 0, event
+            except Exception as exc:
+                raise _as_service_error(exc) from None
+            return
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def run(index: int, generation: GenerationRequest):
+            try:
+                async with self._engine_slot(request.model_id, request.background):
+                    async for event in engine.generate(generation):
+                        await queue.put((index, event))
+                await queue.put((index, None))
+            except Exception as exc:
+                await queue.put((index, exc))
+
+        tasks = [asyncio.create_task(run(i, generation)) for i, generation in enumerate(generations)]
+        try:
+            running = len(generations)
+            while running:
+                index, event = await queue.get()
+                if isinstance(event, Exception):
+                    raise _as_service_error(event)
+                if event is None:
+                    running -= 1
+                    continue
+                yield index, event
         finally:
             for task in tasks:
                 task.cancel()  # a caller that left early aborts every engine request
-        yield ChatResult(candidates=candidates, prompt_tokens=len(prompt),
-                         completion_tokens=sum(len(c.tokens) for c in candidates))
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         result = None
