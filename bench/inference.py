@@ -9,7 +9,8 @@ Prints medians with their spread [lowest-highest] over the rounds, and the ratio
   (a) server tokens/s with 1 and with N concurrent gRPC clients / the engine's own
       offline batch throughput (N requests submitted to the engine at once);
   (b) time to first token through gRPC and through the REST gateway (SSE) / the engine alone;
-  (c) decoding tokens/s of one answer of --short and of --long tokens (flat: ratio ~1);
+  (c) decoding tokens/s of one answer of --short and of --long tokens (flat: ratio ~1),
+      and of --long tokens watching stop strings that never match (ratio ~1 to without);
   (d) embeddings/s through the service (gRPC rerank, which embeds every item) / raw
       sentence-transformers encoding of the same texts.
 """
@@ -57,11 +58,15 @@ def clients_prompts(clients: int) -> list[str]:
     return [PROMPTS[i % len(PROMPTS)] for i in range(clients)]
 
 
-async def engine_decoding(engine, tokens: int) -> float:
+# Stop strings that the answers never hold: decoding pays for watching them, nothing more.
+NEVER_STOPS = ["<never-stop-1>", "never stop 2"]
+
+
+async def engine_decoding(engine, tokens: int, stop: list[str] | None = None) -> float:
     """Tokens/s of one answer after its first token: the cost of a decoding step."""
     times = []
     async for _ in engine.generate(GenerationRequest(prompt_ids=prompt_ids(engine.tokenizer, PROMPTS[0]),
-                                                     max_tokens=tokens,
+                                                     max_tokens=tokens, stop=stop or [],
                                                      ignore_eos=True)):
         times.append(time.perf_counter())
     return (len(times) - 1) / (times[-1] - times[0])
@@ -199,6 +204,7 @@ def main():
             decoding = interleaved({
                 "short": lambda: {"tok/s": on_engine(engine_decoding(engine, args.short))},
                 "long": lambda: {"tok/s": on_engine(engine_decoding(engine, args.long))},
+                "stop": lambda: {"tok/s": on_engine(engine_decoding(engine, args.long, NEVER_STOPS))},
             }, args.rounds)
             raw = raw_embedder(embedder)
             embeddings = interleaved({
@@ -220,6 +226,9 @@ def main():
     short, long = decoding["short"]["tok/s"], decoding["long"]["tok/s"]
     print(f"(c) decoding, one answer: {args.short} tokens {figure(short)} tok/s, {args.long} tokens {figure(long)}"
           f" tok/s  ratio {ratio(long, short)}")
+    stop = decoding["stop"]["tok/s"]
+    print(f"    {args.long} tokens watching {len(NEVER_STOPS)} stop strings: {figure(stop)} tok/s"
+          f"  ratio {ratio(stop, long)} (to {args.long} without)")
     eps = {arm: values["emb/s"] for arm, values in embeddings.items()}
     print(f"(d) embeddings: sentence-transformers {figure(eps['raw'], digits=0)}/s, service "
           f"{figure(eps['service'], digits=0)}/s  ratio {ratio(eps['service'], eps['raw'])}")
