@@ -8,15 +8,21 @@ The three arms (service alone, turns over gRPC, turns over SSE) run interleaved 
 time to the first event of a turn (turn_start) and to its first token (the first
 step_progress, or step_complete for an empty answer): medians with their spread
 [lowest-highest], and the ratios of the agent paths to the inference service alone.
+
+Wall-clock figures need a quiet machine; the CPU figures hold under load: the server's CPU
+time per turn (per chat for the service alone): the whole process's, less the threads of
+the benchmark's clients, and of that the event loop's (the thread that runs the service).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,7 +53,34 @@ def prompt(i: int) -> str:
     return f"Request {i}: describe item {i} of the catalogue."
 
 
-def service_alone(service: InferenceService, model_id: str, turns: int, tokens: int) -> tuple[float, float]:
+_CLIENT = "bench-client"  # the client threads' name prefix
+
+
+def _thread_cpu() -> dict[int, tuple[str, float]]:
+    """Each live thread's CPU time: ident -> (name, seconds)."""
+    clocks = {}
+    for thread in threading.enumerate():
+        with contextlib.suppress(OSError, TypeError):  # it ended meanwhile
+            clocks[thread.ident] = (thread.name, time.clock_gettime(time.pthread_getcpuclockid(thread.ident)))
+    return clocks
+
+
+def cpu_now() -> tuple[float, dict[int, tuple[str, float]]]:
+    return time.process_time(), _thread_cpu()
+
+
+def server_cpu(before, after, loop: threading.Thread) -> tuple[float, float]:
+    """(the server's CPU seconds, its event loop's) between two cpu_now() readings (the
+    second taken while the client threads are alive): the process's, less the client
+    threads' (the bench's own, and the gRPC client's channel thread)."""
+    def spent(ident):
+        return after[1][ident][1] - before[1].get(ident, ("", 0.0))[1]
+
+    client = sum(spent(i) for i, (name, _) in after[1].items() if name.startswith(_CLIENT) or "channel_spin" in name)
+    return after[0] - before[0] - client, spent(loop.ident)
+
+
+def service_alone(service: InferenceService, model_id: str, turns: int, tokens: int) -> dict[str, float]:
     async def one(i):
         request = ChatRequest(model_id=model_id, max_tokens=tokens, messages=[
             {"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": prompt(i)}])
@@ -58,9 +91,12 @@ def service_alone(service: InferenceService, model_id: str, turns: int, tokens: 
         return first
 
     async def run():
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_now()
         firsts = await asyncio.gather(*[one(i) for i in range(turns)])
-        return turns / (time.perf_counter() - start), statistics.median(firsts)
+        elapsed = time.perf_counter() - start
+        server, loop = server_cpu(cpu, cpu_now(), threading.current_thread())
+        return {"rate": turns / elapsed, "first_token": statistics.median(firsts), "cpu": server / turns,
+                "loop_cpu": loop / turns}
 
     return asyncio.run(run())
 
@@ -74,7 +110,7 @@ def agent_and_sessions(server: EmbeddedServer, tokens: int, count: int) -> tuple
     return agent, sessions
 
 
-def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple[float, float, float]:
+def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> dict[str, float]:
     stub = agents_pb2_grpc.AgentsServiceStub(server.channel)
 
     def one(i):
@@ -88,10 +124,10 @@ def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple
                 first_token = now
         return first_event, first_token
 
-    return _concurrently(one, len(sessions))
+    return _concurrently(server, one, len(sessions))
 
 
-def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple[float, float, float]:
+def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> dict[str, float]:
     client = httpx.Client(base_url=server.base_url, timeout=600, limits=httpx.Limits(max_connections=len(sessions)))
 
     def one(i):
@@ -109,17 +145,19 @@ def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> tuple[
         return first_event, first_token
 
     try:
-        return _concurrently(one, len(sessions))
+        return _concurrently(server, one, len(sessions))
     finally:
         client.close()
 
 
-def _concurrently(one, count: int) -> tuple[float, float, float]:
-    start = time.perf_counter()
-    with ThreadPoolExecutor(count) as pool:
+def _concurrently(server: EmbeddedServer, one, count: int) -> dict[str, float]:
+    with ThreadPoolExecutor(count, thread_name_prefix=_CLIENT) as pool:
+        start, cpu = time.perf_counter(), cpu_now()
         results = list(pool.map(one, range(count)))
-    elapsed = time.perf_counter() - start
-    return (count / elapsed, statistics.median(r[0] for r in results), statistics.median(r[1] for r in results))
+        elapsed = time.perf_counter() - start
+        spent, loop = server_cpu(cpu, cpu_now(), server.thread)
+    return {"rate": count / elapsed, "first_event": statistics.median(r[0] for r in results),
+            "first_token": statistics.median(r[1] for r in results), "cpu": spent / count, "loop_cpu": loop / count}
 
 
 def main():
@@ -144,13 +182,11 @@ def main():
         def turns(path):  # each round's turns open new sessions: every turn is a session's first
             def arm():
                 agent, sessions = agent_and_sessions(server, args.tokens, args.turns)
-                rate, first_event, first_token = path(server, agent, sessions)
-                return {"rate": rate, "first_event": first_event, "first_token": first_token}
+                return path(server, agent, sessions)
             return arm
 
         def alone():
-            rate, first_token = service_alone(service, spec.id, args.turns, args.tokens)
-            return {"rate": rate, "first_token": first_token}
+            return service_alone(service, spec.id, args.turns, args.tokens)
 
         try:
             service_alone(service, spec.id, 1, args.tokens)  # warm-up
@@ -163,13 +199,16 @@ def main():
 
     base = results["alone"]
     print(f"inference service alone: {figure(base['rate'], digits=2)} chats/s, first token "
-          f"{figure(base['first_token'], 1000)} ms")
+          f"{figure(base['first_token'], 1000)} ms; server CPU {figure(base['cpu'], 1000)} ms per chat, "
+          f"event loop {figure(base['loop_cpu'], 1000, digits=2)} ms")
     for name, label in (("grpc", "gRPC"), ("sse", "SSE")):
         r = results[name]
         print(f"agent turns over {label}: {figure(r['rate'], digits=2)} turns/s"
               f" (ratio {ratio(r['rate'], base['rate'])}),"
               f" first event {figure(r['first_event'], 1000)} ms, first token {figure(r['first_token'], 1000)} ms"
-              f" (ratio {ratio(r['first_token'], base['first_token'])})")
+              f" (ratio {ratio(r['first_token'], base['first_token'])});"
+              f" server CPU {figure(r['cpu'], 1000)} ms per turn (ratio {ratio(r['cpu'], base['cpu'])}),"
+              f" event loop {figure(r['loop_cpu'], 1000, digits=2)} ms")
 
 
 if __name__ == "__main__":

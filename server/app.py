@@ -207,6 +207,7 @@ class App:
             waits.append(self.health_server.stop(self.config.grace_period))
         await asyncio.gather(*waits, return_exceptions=True)
         await self.jobs.stop()  # running jobs stop; they are recovered on the next start
+        self.agents.close()  # the turns' last writes are committed
         self.models.close()
         self.telemetry.shutdown()  # the spans still queued are stored
         self.store.close()

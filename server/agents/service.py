@@ -39,6 +39,9 @@ class AgentService:
         self._file_roots = file_roots  # where documents named by file:// may be read
         self._runner = TurnRunner(store, inference, tools, shields)
 
+    def close(self) -> None:
+        self._store.close()
+
     def recover(self) -> int:
         """After a restart: turns that were running are failed, never left running."""
         reason = "the server stopped while the turn ran"

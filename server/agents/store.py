@@ -6,19 +6,19 @@ beside it under the same key. A turn is written again each time a step completes
 running turn can be read step by step; whatever is running when the process dies is
 marked failed on the next start.
 
-Writes are fsynced LMDB transactions: they run in a worker thread, so that they never hold
-up the event loop, and each runs to its commit even if its caller is cancelled, so that a
-caller's next write (a turn's ending after its last step) can never overtake it.
+Writes are fsynced transactions, committed in order by one writer thread (group commit:
+the steps of many turns finishing together cost one sync, and the event loop never waits
+on the disk). Each runs to its commit even if its caller is cancelled, and none can
+overtake an earlier one (a turn's ending after its last step).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict, dataclass, field
 
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from server.errors import NotFound
-from server.jobs.helpers import finish_anyway
+from server.jobs.writer import GroupWriter, Written
 from server.storage import KeyValueStore
 
 AGENTS, SESSIONS, TURNS, TURN_STATUS = "agents", "agent_sessions", "agent_turns", "agent_turn_status"
@@ -43,11 +43,16 @@ class AgentStore:
     def __init__(self, store: KeyValueStore):
         self._store = store
         store.open_tables(AGENTS, SESSIONS, TURNS, TURN_STATUS)
+        self._writer = GroupWriter(store, name="agent-writer")
+
+    def close(self) -> None:
+        """Commit the writes still queued (before the store closes)."""
+        self._writer.close()
+
+    def _write(self, work) -> Written:
+        return self._writer.submit(work)
 
     # ---------------------------------------------------------------- agents
-
-    async def _write(self, work):
-        return await finish_anyway(asyncio.to_thread(self._store.write, work))
 
     async def put_agent(self, agent: pb.Agent) -> None:
         await self._write(lambda txn: txn.put(AGENTS, _key(agent.agent_id), agent.SerializeToString()))
@@ -110,7 +115,8 @@ class AgentStore:
 
     # ---------------------------------------------------------------- turns
 
-    async def put_turn(self, agent_id: str, turn: pb.Turn, status: TurnStatus) -> None:
+    def put_turn(self, agent_id: str, turn: pb.Turn, status: TurnStatus) -> Written:
+        """Queue the turn's write: it is durable once the answer is awaited."""
         key = _key(agent_id, turn.session_id, turn.turn_id)
         # Serialized now: the turn goes on changing while the worker thread writes.
         value, status_value = turn.SerializeToString(), json.dumps(asdict(status)).encode()
@@ -121,7 +127,7 @@ class AgentStore:
             txn.put(TURNS, key, value)
             txn.put(TURN_STATUS, key, status_value)
 
-        await self._write(write)
+        return self._write(write)
 
     def check_session(self, agent_id: str, session_id: str) -> None:
         self.agent(agent_id)

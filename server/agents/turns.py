@@ -8,8 +8,10 @@ the turn (turn_awaiting_input); resume adds the client's tool responses and goes
 
 Events, in order: turn_start; for each step step_start, step_progress (text deltas, or
 tool-call deltas with parse_status), step_complete; then turn_complete or
-turn_awaiting_input. The last event carries the whole Turn. A step_complete event is sent
-only once its step is stored.
+turn_awaiting_input. The last event carries the whole Turn. No event is sent before the
+turn is stored as running, and a step_complete event only once its step is stored; the
+turn's work runs ahead of its reader (server/agents/ahead.py), so that neither those
+writes nor the transport hold up the model.
 
 The Turn's output_message (which the spec requires) says in every state where the turn is
 (docs/decisions-2025.md): see `ending_message`.
@@ -31,11 +33,13 @@ from google.protobuf import timestamp_pb2
 from llamastack.agents.v1alpha import agents_pb2 as pb
 from llamastack.common.v1 import messages_pb2, safety_pb2
 from server.agents import content as c
+from server.agents.ahead import running_ahead
 from server.agents.store import AWAITING_INPUT, CANCELLED, COMPLETED, FAILED, IN_PROGRESS, AgentStore, TurnStatus
 from server.agents.tools import ToolGroup, ToolRuntime
 from server.errors import ServiceError
 from server.inference.chat import ChatDelta, ChatRequest, Constraint, Tool, constraint_from_response_format, tool_format
 from server.inference.service import InferenceService
+from server.jobs.writer import Written
 from server.telemetry.instrument import annotate, traced
 
 DEFAULT_MAX_INFER_ITERS = 10
@@ -114,14 +118,16 @@ class TurnRunner:
     @traced("agent.turn", lambda plan, turn, **_: {"agent_id": plan.agent.agent_id, "session_id": turn.session_id,
                                                    "turn_id": turn.turn_id})
     async def _guarded(self, plan, turn, events):
-        """The turn's events, with the turn stored as running first. Whatever ends it early
-        leaves it stored at once as failed (an error) or cancelled (its caller left: the
-        stream closed or its task cancelled, at any event), never as running."""
+        """The turn's events, none sent before the turn is stored as running; the turn runs
+        on meanwhile (its model request starts while that write syncs). Whatever ends it
+        early leaves it stored at once as failed (an error) or cancelled (its caller left:
+        the stream closed or its task cancelled, at any event), never as running."""
         ending = TurnStatus(CANCELLED, "the caller left before the turn completed")
         try:
-            await self._save(plan, turn, TurnStatus(IN_PROGRESS))
-            async with aclosing(events):
-                async for chunk in events:
+            running = self._store_turn(plan, turn, TurnStatus(IN_PROGRESS))
+            async with running_ahead(events) as chunks:
+                await running
+                async for chunk in chunks:
                     if chunk.event.payload.WhichOneof("payload") in ("turn_complete", "turn_awaiting_input"):
                         ending = None  # stored as completed or awaiting input already
                     yield chunk
@@ -331,9 +337,13 @@ class TurnRunner:
             event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_TURN_COMPLETE, turn=turn))
 
     async def _save(self, plan, turn, status: TurnStatus) -> None:
+        await self._store_turn(plan, turn, status)
+
+    def _store_turn(self, plan, turn, status: TurnStatus) -> Written:
+        """Queue the turn's write, as it is now: durable once awaited."""
         if status.status != COMPLETED:  # a completed turn's output is its answer, set by _finish
             turn.output_message.CopyFrom(ending_message(turn, status))
-        await self._store.put_turn(plan.agent.agent_id, turn, status)
+        return self._store.put_turn(plan.agent.agent_id, turn, status)
 
 
 def _last_model_response(turn: pb.Turn) -> messages_pb2.CompletionMessage | None:

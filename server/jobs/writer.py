@@ -47,22 +47,30 @@ class Written(Generic[T]):
 
 
 class GroupWriter:
-    def __init__(self, store: KeyValueStore):
+    def __init__(self, store: KeyValueStore, name: str = "job-writer"):
         self._store = store
         self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="job-writer", daemon=True)
+        self._closing = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, work: Callable[[Transaction], T]) -> Written[T]:
         """Queue work(txn); it runs in order with the other writes, maybe in one transaction
         with them, so it must only touch the store (it may be replayed)."""
         future: Future = Future()
-        self._queue.put((work, future))
+        with self._closing:
+            if self._closed:  # nothing would ever commit it: say so rather than leave it waiting
+                future.set_exception(RuntimeError("the store's writer is closed"))
+            else:
+                self._queue.put((work, future))
         return Written(future)
 
     def close(self) -> None:
         """Commit what is queued, then stop."""
-        self._queue.put(None)
+        with self._closing:
+            self._closed = True
+            self._queue.put(None)
         self._thread.join()
 
     def _run(self) -> None:
