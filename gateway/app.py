@@ -284,11 +284,13 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 def create_app(channel: Channel, *, authorize: Authorize | None = None,
                max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, tracer_provider: TracerProvider | None = None,
-               metrics_registry: CollectorRegistry | None = None) -> Starlette:
+               metrics_registry: CollectorRegistry | None = None, relayed_spans: dict | None = None) -> Starlette:
     """channel: where calls go (closed with the app); authorize: the server's check of a
     key for the gateway's own routes (gateway/auth.py), None when keys are off;
     max_request_bytes: the largest body, and protobuf form of a request (the server's
     receive limit); tracer_provider: a span per request (None: no tracing);
+    relayed_spans: where a server that the gateway calls in process finds the request's
+    span, to trace its RPC in (gateway/telemetry.py);
     metrics_registry: served at /metrics (None: no such route)."""
 
     @contextlib.asynccontextmanager
@@ -300,5 +302,6 @@ def create_app(channel: Channel, *, authorize: Authorize | None = None,
     app = Starlette(routes=[*routes(channel, authorize, max_request_bytes), *docs_routes(), *metrics],
                     lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _unexpected_error})
     app.add_middleware(LocalRouteAuth, authorize=authorize)
-    app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)  # outermost: refusals are traced too
+    # Outermost: refusals are traced too.
+    app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider, relayed=relayed_spans)
     return app

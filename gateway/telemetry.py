@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, set_span_in_context
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.requests import Request
@@ -29,11 +29,17 @@ def metrics_route(registry: CollectorRegistry) -> Route:
 
 
 class TracingMiddleware:
-    """ASGI middleware; with no tracer provider (tracing off) it passes requests through."""
+    """ASGI middleware; with no tracer provider (tracing off) it passes requests through.
 
-    def __init__(self, app, tracer_provider: TracerProvider | None):
+    relayed: where the request's span waits, under the traceparent it hands on, while the
+    request is served, for a server that the gateway calls in process: the server's
+    interceptor then adds the RPC's attributes to this span instead of starting a child
+    that would describe the same work again (server/telemetry/interceptor.py)."""
+
+    def __init__(self, app, tracer_provider: TracerProvider | None, relayed: dict[str, Span] | None = None):
         self.app = app
         self.tracer = tracer_provider.get_tracer("llama_stack_grpc.gateway") if tracer_provider else None
+        self.relayed = relayed
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or self.tracer is None or scope["path"] == METRICS_PATH:
@@ -48,18 +54,22 @@ class TracingMiddleware:
         # Current by hand rather than with start_as_current_span, whose two generator-based
         # context managers cost as much as the rest of the span.
         token = otel_context.attach(set_span_in_context(span))
+        traceparent = ""
         try:
             outgoing: dict[str, str] = {}
             _PROPAGATOR.inject(outgoing)  # this span's context, for the gRPC call behind the route
             scope["headers"] = [(k, v) for k, v in headers if k not in _TRACE_HEADERS] + [
                 (key.encode("latin-1"), value.encode("latin-1")) for key, value in outgoing.items()]
-            response_header = outgoing.get("traceparent", "").encode("latin-1")
+            traceparent = outgoing.get("traceparent", "")
+            response_header = traceparent.encode("latin-1")
+            if self.relayed is not None and traceparent:
+                self.relayed[traceparent] = span
 
             async def traced_send(message):
                 if message["type"] == "http.response.start":
                     status = message["status"]
                     span.set_attribute("http.response.status_code", status)
-                    if status >= 400:
+                    if status >= 400 and not _failed(span):  # an RPC's error says more than its HTTP status
                         span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
                     route = scope.get("route")  # set by the router once it matched a route
                     if isinstance(route, Route):
@@ -76,5 +86,12 @@ class TracingMiddleware:
             span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
             raise
         finally:
+            if self.relayed is not None:
+                self.relayed.pop(traceparent, None)
             otel_context.detach(token)
             span.end()
+
+
+def _failed(span: Span) -> bool:
+    status = getattr(span, "status", None)  # SDK spans have one; a non-recording span does not
+    return status is not None and status.status_code is StatusCode.ERROR

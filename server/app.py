@@ -171,7 +171,8 @@ class App:
         """The REST gateway with this server's settings, calling through `channel`."""
         return create_app(channel, authorize=self.policy.http_refusal,
                           max_request_bytes=self.config.transport.max_receive_message_bytes,
-                          tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry)
+                          tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry,
+                          relayed_spans=self.telemetry.relayed)
 
     async def _start_gateway(self) -> None:
         uv_config = uvicorn.Config(self.gateway_app(self.gateway_channel), host=self.config.host,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import grpc
 from opentelemetry import context as otel_context
-from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, set_span_in_context
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from server.telemetry.points import labels
@@ -72,18 +72,28 @@ class _Method:
         self.in_flight.inc()
         return time.perf_counter()
 
-    def start_span(self, context):
-        """The call's span, continuing the caller's trace (None when the method is not traced)."""
+    def start_span(self, context) -> tuple[Span | None, bool]:
+        """The call's span, continuing the caller's trace (None when the method is not
+        traced), and whether the call owns it: a call that the in-process gateway relays
+        takes the gateway request's span, which describes the same work, and the gateway
+        ends it."""
         if not self.traced:
-            return None
+            return None, False
         carrier = {key: value for key, value in context.invocation_metadata() or () if key in TRACE_HEADERS}
-        parent = _PROPAGATOR.extract(carrier, context=_EMPTY) if carrier else _EMPTY
+        if carrier:
+            relayed = self._telemetry.relayed.get(carrier.get("traceparent"))
+            if relayed is not None:
+                relayed.set_attributes(self.attributes)
+                return relayed, False
+            parent = _PROPAGATOR.extract(carrier, context=_EMPTY)
+        else:
+            parent = _EMPTY
         return self._telemetry.tracer.start_span(self.name, context=parent, kind=SpanKind.SERVER,
-                                                 attributes=self.attributes)
+                                                 attributes=self.attributes), True
 
     def end(self, started: float, code: grpc.StatusCode, span, context) -> None:
         elapsed = time.perf_counter() - started
-        if span is not None:
+        if span is not None and span.is_recording():  # a relayed call's span may have ended with its request
             span.set_attribute("rpc.grpc.status_code", code.value[0])
             if code != grpc.StatusCode.OK:
                 span.set_status(Status(StatusCode.ERROR, context.details() or code.name))
@@ -144,7 +154,7 @@ def _traced_call(method: _Method, behaviour):
     async def call(request, context):
         started = method.begin()
         code = grpc.StatusCode.OK
-        span = method.start_span(context)
+        span, owned = method.start_span(context)
         # The span is made current by hand rather than with start_as_current_span: its two
         # generator-based context managers cost as much as the rest of the span.
         token = otel_context.attach(set_span_in_context(span)) if span is not None else None
@@ -168,6 +178,7 @@ def _traced_call(method: _Method, behaviour):
             method.end(started, code, span, context)
             if token is not None:
                 otel_context.detach(token)
+            if owned:
                 span.end()
     return call
 

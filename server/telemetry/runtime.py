@@ -72,6 +72,9 @@ class Telemetry(instrument.Sink):
         self.registry.register(RuntimeCollector(models, jobs))
         self.provider: TracerProvider | None = None
         self.tracer: trace.Tracer = trace.NoOpTracer()
+        # The in-process gateway's open request spans by the traceparent they hand on
+        # (gateway/telemetry.py): the RPC each relays is traced in it.
+        self.relayed: dict[str, trace.Span] = {}
         self._store_processor: BatchSpanProcessor | None = None
         self._writer: SpanWriter | None = None
         if settings.tracing:
