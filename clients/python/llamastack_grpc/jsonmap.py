@@ -15,6 +15,7 @@ also what a Struct or Value keeps them as.
 """
 from __future__ import annotations
 
+import base64
 import functools
 import math
 from collections.abc import Iterable
@@ -23,10 +24,11 @@ from typing import Any
 from google.api import field_behavior_pb2
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor, OneofDescriptor
+from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
 from llamastack.annotations.v1 import annotations_pb2 as ann
-from llamastack_grpc import bounded, integral_numbers, quoted
+from llamastack_grpc import MAX_SAFE_INTEGER, bounded, quoted
 
 _WELL_KNOWN = frozenset(
     "google.protobuf." + name
@@ -120,51 +122,103 @@ def _is_map(field: FieldDescriptor) -> bool:
 
 
 def to_json(message: Message) -> Any:
-    """The spec's JSON for a message (a dict, list, or scalar for union wrappers)."""
-    canonical = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
-    return _render(canonical, message.DESCRIPTOR)
+    """The spec's JSON for a message (a dict, list, or scalar for union wrappers).
+
+    Read from the message itself in one pass: what json_format.MessageToDict (every
+    field without presence printed) and then the contract's rules would give, without
+    the intermediate dict; Struct, Value and ListValue (dataset rows) directly."""
+    return _render(message, message.DESCRIPTOR)
 
 
-def _render(value: Any, desc: Descriptor) -> Any:
+def _render(message: Message, desc: Descriptor) -> Any:
     shape = _shape(desc)
     if shape.kind == "well_known":
-        return integral_numbers(value) if desc.full_name in _JSON_VALUES else value
+        if desc.full_name in _JSON_VALUES:
+            return _JSON_VALUE_RENDERERS[desc.full_name](message)
+        return json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
     if shape.kind == "array":
-        return _render_field(value.get(shape.array_field.json_name, []), shape.array_field)
+        return _render_field(getattr(message, shape.array_field.name), shape.array_field)
     if shape.kind in ("tagged", "untagged"):
-        for name, member in shape.members.items():
-            if name in value:
-                rendered = _render_field(value[name], member)
-                if shape.kind == "untagged":
-                    return rendered
-                return {**rendered, shape.discriminator: name}
-        return None
+        chosen = message.WhichOneof(shape.union.name)
+        if chosen is None:
+            return None
+        member = desc.fields_by_name[chosen]
+        rendered = _render_field(getattr(message, chosen), member)
+        return rendered if shape.kind == "untagged" else {**rendered, shape.discriminator: member.json_name}
     out = {}
     for name, field in shape.fields.items():
-        if name in value:
-            rendered = _render_field(value[name], field)
-            if rendered is not None or _accepts_null(field):
-                out[name] = rendered
+        if field.has_presence and not message.HasField(field.name):
+            continue
+        rendered = _render_field(getattr(message, field.name), field)
+        if rendered is not None or _accepts_null(field):
+            out[name] = rendered
     return out
 
 
 def _render_field(value: Any, field: FieldDescriptor) -> Any:
     if _is_map(field):
         value_field = field.message_type.fields_by_name["value"]
-        return {key: _render_one(item, value_field) for key, item in value.items()}
+        return {_map_key(key): _render_one(value[key], value_field) for key in value}
     if field.is_repeated:
         return [_render_one(item, field) for item in value]
     return _render_one(value, field)
+
+
+def _map_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def _render_one(value: Any, field: FieldDescriptor) -> Any:
     if field.message_type is not None:
         return _render(value, field.message_type)
     if field.enum_type is not None:
-        return _enum_wire(field.enum_type)[0].get(value) if isinstance(value, str) else None
-    if field.type in _INT64:
-        return int(value)
+        known = field.enum_type.values_by_number.get(value)
+        if known is None or field.enum_type.full_name == "google.protobuf.NullValue":
+            return None
+        return _enum_wire(field.enum_type)[0].get(known.name)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(value).decode("utf-8")
+    if field.type in _FLOAT:
+        if math.isinf(value):
+            return "-Infinity" if value < 0 else "Infinity"
+        if math.isnan(value):
+            return "NaN"
+        return type_checkers.ToShortestFloat(value) if field.type == FieldDescriptor.TYPE_FLOAT else value
     return value
+
+
+def _struct_json(struct) -> dict:
+    fields = struct.fields
+    return {key: _value_json(fields[key]) for key in fields}
+
+
+def _value_json(value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            raise ValueError(f"a Value holds {number}, which JSON cannot write as a number")
+        return int(number) if number.is_integer() and abs(number) <= MAX_SAFE_INTEGER else number
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "struct_value":
+        return _struct_json(value.struct_value)
+    if kind == "list_value":
+        return _list_json(value.list_value)
+    return None  # null_value, or nothing set
+
+
+def _list_json(values) -> list:
+    return [_value_json(item) for item in values.values]
+
+
+# Whole numbers come back as ints (integral_numbers' rule), as the specs' rows expect.
+_JSON_VALUE_RENDERERS = {"google.protobuf.Struct": _struct_json, "google.protobuf.Value": _value_json,
+                         "google.protobuf.ListValue": _list_json}
 
 
 # ---------------------------------------------------------------- JSON -> message
