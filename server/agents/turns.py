@@ -48,6 +48,7 @@ _LEVELS = {"info": safety_pb2.VIOLATION_LEVEL_INFO, "warn": safety_pb2.VIOLATION
 _STEP_TYPES = {"inference": pb.STEP_TYPE_INFERENCE, "tool_execution": pb.STEP_TYPE_TOOL_EXECUTION,
                "shield_call": pb.STEP_TYPE_SHIELD_CALL, "memory_retrieval": pb.STEP_TYPE_MEMORY_RETRIEVAL}
 _E = pb.AgentTurnResponseEventType
+_STEP_PROGRESS = _E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_PROGRESS
 
 
 def _now() -> timestamp_pb2.Timestamp:
@@ -57,8 +58,11 @@ def _now() -> timestamp_pb2.Timestamp:
 
 
 def _chunk(**payload) -> pb.AgentTurnResponseStreamChunk:
-    return pb.AgentTurnResponseStreamChunk(event=pb.AgentTurnResponseEvent(
-        payload=pb.AgentTurnResponseEventPayload(**payload)))
+    # Copied once into place: nesting it by keywords would copy it at each of three levels.
+    ((kind, value),) = payload.items()
+    chunk = pb.AgentTurnResponseStreamChunk()
+    getattr(chunk.event.payload, kind).CopyFrom(value)
+    return chunk
 
 
 @dataclass
@@ -236,7 +240,7 @@ class TurnRunner:
                             type="tool_call", tool_call=pb.ToolCallDeltaValue(text=item.text),
                             parse_status=pb.TOOL_CALL_PARSE_STATUS_IN_PROGRESS)), None
                     else:
-                        yield self._progress(step.step_id, text=pb.TextDelta(type="text", text=item.text)), None
+                        yield self._progress(step.step_id, text=item.text), None
                 if item.finish_reason is not None:
                     finish = item.finish_reason
                     if item.tool_call is not None:
@@ -257,10 +261,21 @@ class TurnRunner:
         yield await self._complete(plan, turn, pb.Step(inference=step)), step
 
     @staticmethod
-    def _progress(step_id: str, **delta) -> pb.AgentTurnResponseStreamChunk:
-        return _chunk(step_progress=pb.AgentTurnResponseStepProgressPayload(
-            event_type=_E.AGENT_TURN_RESPONSE_EVENT_TYPE_STEP_PROGRESS, step_type=pb.STEP_TYPE_INFERENCE,
-            step_id=step_id, delta=pb.ContentDelta(**delta)))
+    def _progress(step_id: str, text: str | None = None,
+                  tool_call: pb.ToolCallDelta | None = None) -> pb.AgentTurnResponseStreamChunk:
+        """A text delta, or a tool-call delta. One a token, so built in place: nesting
+        messages by keywords copies each into its parent (7x slower)."""
+        chunk = pb.AgentTurnResponseStreamChunk()
+        progress = chunk.event.payload.step_progress
+        progress.event_type = _STEP_PROGRESS
+        progress.step_type = pb.STEP_TYPE_INFERENCE
+        progress.step_id = step_id
+        if tool_call is None:
+            progress.delta.text.type = "text"
+            progress.delta.text.text = text
+        else:
+            progress.delta.tool_call.CopyFrom(tool_call)
+        return chunk
 
     @traced("agent.step", lambda turn, **_: {"step_type": "tool_execution", "turn_id": turn.turn_id})
     async def _tool_step(self, plan: TurnPlan, turn, calls):
