@@ -6,34 +6,42 @@
 (Not bench/datasets.py: a script's folder comes first on sys.path, and that name would
 hide the `datasets` package from every bench beside it.)
 
-Scenarios: GET dataset, register (a small dataset of rows), iterrows (a page of 10 rows
-from the middle of datasets of each size) and append (one row). Within a scenario the
-two arms run interleaved (gRPC, gateway, gRPC, gateway... for --rounds rounds;
-bench/_rounds.py). Prints req/s medians with their spread [lowest-highest], the gateway
-to gRPC ratio, and iterrows req/s at the largest size over the smallest.
+The server runs in its own process as production runs it (bench/_server.py: tracing and
+API keys on, no access log, as the gRPC arm writes none), the clients in this one
+(asyncio: grpc.aio, and bench/_http.py's lean HTTP/1.1 client, so that neither
+arm measures mostly its client library). Scenarios: GET dataset (one registered from a file URI,
+whose answer is its definition, and one of 1000 rows given inline, whose answer carries
+every row), register (a small dataset of rows), iterrows (a page of 10 rows from the
+middle of datasets of each size) and append (one row). Within a scenario the two arms run
+interleaved (gRPC, gateway, gRPC, gateway... for --rounds rounds; bench/_rounds.py).
+
+Prints, per arm, req/s and the server process's CPU time per request (medians with their
+spread [lowest-highest]); the gateway to gRPC ratio of req/s, and of requests per server
+CPU second (what the req/s ratio is where the server's core is the bottleneck, and
+steadier when the clients share the machine); and iterrows at the largest size over the
+smallest.
 """
 from __future__ import annotations
 
 import argparse
-import itertools
+import asyncio
+import json
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
-import httpx  # noqa: E402
+import grpc  # noqa: E402
+from _http import Connection, request_bytes  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
+from _server import HEADERS, METADATA, Server  # noqa: E402
 
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc  # noqa: E402
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc  # noqa: E402
 from llamastack_grpc.jsonmap import from_json  # noqa: E402
-from server.config import ServerConfig  # noqa: E402
-from server.embedded import EmbeddedServer  # noqa: E402
 
 PURPOSE = "eval/question-answer"
 PAGE = 10
@@ -49,78 +57,129 @@ def register_body(rows_: list[dict], dataset_id: str | None = None) -> dict:
     return {**body, "dataset_id": dataset_id} if dataset_id else body
 
 
-def build(server: EmbeddedServer, dataset_id: str, size: int) -> None:
-    datasets = datasets_pb2_grpc.DatasetsServiceStub(server.channel)
-    datasetio = datasetio_pb2_grpc.DatasetIOServiceStub(server.channel)
+def build(channel: grpc.Channel, dataset_id: str, size: int) -> None:
+    datasets = datasets_pb2_grpc.DatasetsServiceStub(channel)
+    datasetio = datasetio_pb2_grpc.DatasetIOServiceStub(channel)
     datasets.RegisterDataset(from_json(register_body(rows(0, min(size, CHUNK)), dataset_id),
-                                       datasets_pb2.RegisterDatasetRequest), timeout=600)
+                                       datasets_pb2.RegisterDatasetRequest), metadata=METADATA, timeout=600)
     for start in range(CHUNK, size, CHUNK):
         datasetio.AppendRows(from_json({"dataset_id": dataset_id, "rows": rows(start, min(CHUNK, size - start))},
-                                       datasetio_pb2.AppendRowsRequest), timeout=600)
+                                       datasetio_pb2.AppendRowsRequest), metadata=METADATA, timeout=600)
+
+
+def build_from_file(channel: grpc.Channel, data_dir: Path, dataset_id: str, size: int) -> None:
+    files = data_dir / "files"  # the default allowed root
+    files.mkdir(exist_ok=True)
+    path = files / f"{dataset_id}.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows(0, size)))
+    request = from_json({"purpose": PURPOSE, "dataset_id": dataset_id, "source": {"type": "uri", "uri": path.as_uri()}},
+                        datasets_pb2.RegisterDatasetRequest)
+    datasets_pb2_grpc.DatasetsServiceStub(channel).RegisterDataset(request, metadata=METADATA, timeout=600)
 
 
 class Calls:
-    """Each scenario as a call over gRPC and over the gateway: both check the answer is a success."""
+    """Each scenario as an async call over gRPC and over the gateway, made once per client
+    loop (each HTTP client loop has its own kept-alive connection); both check the answer
+    is a success."""
 
-    def __init__(self, server: EmbeddedServer, clients: int):
-        self.datasets = datasets_pb2_grpc.DatasetsServiceStub(server.channel)
-        self.datasetio = datasetio_pb2_grpc.DatasetIOServiceStub(server.channel)
-        self.http = httpx.Client(base_url=server.base_url, timeout=120,
-                                 limits=httpx.Limits(max_connections=clients, max_keepalive_connections=clients))
+    def __init__(self, channel: grpc.aio.Channel, base_url: str):
+        self.datasets = datasets_pb2_grpc.DatasetsServiceStub(channel)
+        self.datasetio = datasetio_pb2_grpc.DatasetIOServiceStub(channel)
+        self.base_url = base_url
+        self.connections: list[Connection] = []
         self.one_row = rows(0, 1)
 
     def grpc(self, scenario: str, dataset_id: str, size: int):
         if scenario == "get":
-            return lambda: self.datasets.GetDataset(datasets_pb2.GetDatasetRequest(dataset_id=dataset_id), timeout=60)
-        if scenario == "register":
+            request = datasets_pb2.GetDatasetRequest(dataset_id=dataset_id)
+            call = lambda: self.datasets.GetDataset(request, metadata=METADATA, timeout=60)  # noqa: E731
+        elif scenario == "register":
             request = from_json(register_body(self.one_row), datasets_pb2.RegisterDatasetRequest)
-            return lambda: self.datasets.RegisterDataset(request, timeout=60)
-        if scenario == "iterrows":
+            call = lambda: self.datasets.RegisterDataset(request, metadata=METADATA, timeout=60)  # noqa: E731
+        elif scenario == "iterrows":
             request = datasetio_pb2.IterRowsRequest(dataset_id=dataset_id, start_index=size // 2, limit=PAGE)
-            return lambda: self.datasetio.IterRows(request, timeout=60)
-        request = from_json({"dataset_id": dataset_id, "rows": self.one_row}, datasetio_pb2.AppendRowsRequest)
-        return lambda: self.datasetio.AppendRows(request, timeout=60)
+            call = lambda: self.datasetio.IterRows(request, metadata=METADATA, timeout=60)  # noqa: E731
+        else:
+            request = from_json({"dataset_id": dataset_id, "rows": self.one_row}, datasetio_pb2.AppendRowsRequest)
+            call = lambda: self.datasetio.AppendRows(request, metadata=METADATA, timeout=60)  # noqa: E731
+        return lambda: call
 
     def gateway(self, scenario: str, dataset_id: str, size: int):
-        def ok(response: httpx.Response):
-            response.raise_for_status()
-
         if scenario == "get":
-            return lambda: ok(self.http.get(f"/v1beta/datasets/{dataset_id}"))
-        if scenario == "register":
-            body = register_body(self.one_row)
-            return lambda: ok(self.http.post("/v1beta/datasets", json=body))
-        if scenario == "iterrows":
-            params = {"start_index": size // 2, "limit": PAGE}
-            return lambda: ok(self.http.get(f"/v1beta/datasetio/iterrows/{dataset_id}", params=params))
-        body = {"rows": self.one_row}
-        return lambda: ok(self.http.post(f"/v1beta/datasetio/append-rows/{dataset_id}", json=body))
+            request = request_bytes("GET", f"/v1beta/datasets/{dataset_id}", HEADERS)
+        elif scenario == "register":
+            request = request_bytes("POST", "/v1beta/datasets", HEADERS, body=register_body(self.one_row))
+        elif scenario == "iterrows":
+            request = request_bytes("GET", f"/v1beta/datasetio/iterrows/{dataset_id}", HEADERS,
+                                    params={"start_index": size // 2, "limit": PAGE})
+        else:
+            request = request_bytes("POST", f"/v1beta/datasetio/append-rows/{dataset_id}", HEADERS,
+                                    body={"rows": self.one_row})
+
+        def client():
+            connection = Connection(self.base_url)
+            self.connections.append(connection)
+
+            async def call():
+                status, body = await connection.send(request)
+                if not 200 <= status < 300:
+                    raise RuntimeError(f"{scenario}: HTTP {status}: {body[:200]!r}")
+            return call
+        return client
 
 
-def closed_loop(call, clients: int, seconds: float) -> float:
-    """Requests per second from `clients` threads calling back to back for `seconds`."""
-    deadline = time.perf_counter() + seconds
-    counts = itertools.count()
-    lock = threading.Lock()
+async def closed_loop(make_call, clients: int, seconds: float) -> int:
+    """Requests answered by `clients` loops, each calling its make_call() back to back for `seconds`."""
+    done = 0
+    stop = time.perf_counter() + seconds
 
-    def client():
-        while time.perf_counter() < deadline:
-            call()
-            with lock:
-                next(counts)
+    async def client():
+        nonlocal done
+        call = make_call()
+        while time.perf_counter() < stop:
+            await call()
+            done += 1
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for future in [pool.submit(client) for _ in range(clients)]:
-            future.result()
-    return next(counts) / (time.perf_counter() - start)
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return done
 
 
-def compare(grpc_call, gateway_call, clients: int, seconds: float, rounds: int) -> tuple[list[float], list[float]]:
-    grpc_call(), gateway_call()  # warm-up
-    result = interleaved({"grpc": lambda: {"req/s": closed_loop(grpc_call, clients, seconds)},
-                          "gateway": lambda: {"req/s": closed_loop(gateway_call, clients, seconds)}}, rounds)
-    return result["grpc"]["req/s"], result["gateway"]["req/s"]
+class Arms:
+    """The two arms of each scenario on one event loop, with one gRPC channel and one HTTP
+    client (connections kept) for all of them."""
+
+    def __init__(self, server: Server, clients: int):
+        self.server, self.clients = server, clients
+        self.loop = asyncio.new_event_loop()
+        self.channel = self.loop.run_until_complete(self._connect())
+        self.calls = Calls(self.channel, server.base_url)
+
+    async def _connect(self) -> grpc.aio.Channel:
+        return grpc.aio.insecure_channel(self.server.target)
+
+    def arm(self, call, seconds: float):
+        """req/s and the server's CPU microseconds per request."""
+        def measure() -> dict[str, float]:
+            cpu, started = self.server.cpu_seconds(), time.perf_counter()
+            done = self.loop.run_until_complete(closed_loop(call, self.clients, seconds))
+            elapsed = time.perf_counter() - started
+            return {"req/s": done / elapsed, "cpu_us": (self.server.cpu_seconds() - cpu) / done * 1e6}
+        return measure
+
+    def compare(self, scenario: str, dataset_id: str, size: int, seconds: float, rounds: int):
+        grpc_call = self.calls.grpc(scenario, dataset_id, size)
+        gateway_call = self.calls.gateway(scenario, dataset_id, size)
+        self.loop.run_until_complete(closed_loop(grpc_call, self.clients, 0.3))  # warm-up
+        self.loop.run_until_complete(closed_loop(gateway_call, self.clients, 0.3))
+        result = interleaved({"grpc": self.arm(grpc_call, seconds), "gateway": self.arm(gateway_call, seconds)},
+                             rounds)
+        return result["grpc"], result["gateway"]
+
+    def close(self) -> None:
+        for connection in self.calls.connections:
+            self.loop.run_until_complete(connection.close())
+        self.loop.run_until_complete(self.channel.close())
+        self.loop.close()
 
 
 def main():
@@ -132,36 +191,40 @@ def main():
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"closed loop, {args.seconds:g} s per measurement, {args.rounds} interleaved rounds (gRPC, gateway)")
+    print(f"closed loop, {args.seconds:g} s per measurement, {args.rounds} interleaved rounds (gRPC, gateway); "
+          "server in its own process, tracing and API keys on")
 
     with tempfile.TemporaryDirectory() as data_dir:
-        # No access log: the gRPC arm writes none either.
-        server = EmbeddedServer(ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False,
-                                             models=[], access_log=False))
+        data_dir = Path(data_dir)
+        server = Server(data_dir, default_models=False, models=[], access_log=False)
         try:
-            for size in sizes:
-                build(server, f"rows-{size}", size)
-            scenarios = [("get", f"rows-{sizes[0]}", sizes[0]), ("register", "", 0)]
-            scenarios += [("iterrows", f"rows-{size}", size) for size in sizes]
-            scenarios += [("append", "appended", 0)]
-            build(server, "appended", 1)
+            with grpc.insecure_channel(server.target) as channel:
+                for size in sizes:
+                    build(channel, f"rows-{size}", size)
+                build_from_file(channel, data_dir, "from-file", sizes[0])
+                build(channel, "appended", 1)
+            scenarios = [("get", "from-file", sizes[0], "GET (file URI)"),
+                         ("get", f"rows-{sizes[0]}", sizes[0], f"GET ({sizes[0]} rows inline)"),
+                         ("register", "", 0, "register")]
+            scenarios += [("iterrows", f"rows-{size}", size, f"iterrows {size} rows") for size in sizes]
+            scenarios += [("append", "appended", 0, "append")]
             iterrows = {}
             for clients in client_counts:
-                calls = Calls(server, clients)
-                for scenario, dataset_id, size in scenarios:
-                    grpc_rate, gateway_rate = compare(calls.grpc(scenario, dataset_id, size),
-                                                      calls.gateway(scenario, dataset_id, size),
-                                                      clients, args.seconds, args.rounds)
-                    label = f"{scenario} {size} rows" if scenario == "iterrows" else scenario
-                    print(f"{clients:3d} clients  {label:<20} gRPC {figure(grpc_rate):>26} req/s  gateway "
-                          f"{figure(gateway_rate):>26} req/s  gateway/gRPC {ratio(gateway_rate, grpc_rate)}")
+                arms = Arms(server, clients)
+                for scenario, dataset_id, size, label in scenarios:
+                    grpc_arm, gateway_arm = arms.compare(scenario, dataset_id, size, args.seconds, args.rounds)
+                    per_cpu = ratio([1 / c for c in gateway_arm["cpu_us"]], [1 / c for c in grpc_arm["cpu_us"]])
+                    print(f"{clients:3d} clients  {label:<26} gRPC {figure(grpc_arm['req/s']):>24} req/s "
+                          f"{figure(grpc_arm['cpu_us'], digits=0):>18} us  gateway {figure(gateway_arm['req/s']):>24}"
+                          f" req/s {figure(gateway_arm['cpu_us'], digits=0):>18} us  gateway/gRPC: req/s "
+                          f"{ratio(gateway_arm['req/s'], grpc_arm['req/s'])}, per server CPU {per_cpu}")
                     if scenario == "iterrows":
-                        iterrows[(clients, size)] = (grpc_rate, gateway_rate)
-                calls.http.close()
+                        iterrows[(clients, size)] = (grpc_arm["req/s"], gateway_arm["req/s"])
+                arms.close()
             for clients in client_counts:
                 small_grpc, small_gw = iterrows[(clients, sizes[0])]
                 big_grpc, big_gw = iterrows[(clients, sizes[-1])]
-                print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows: gRPC "
+                print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows (req/s): gRPC "
                       f"{ratio(big_grpc, small_grpc)}, gateway {ratio(big_gw, small_gw)}")
         finally:
             server.stop()

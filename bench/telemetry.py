@@ -20,9 +20,7 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,8 +31,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import grpc  # noqa: E402
 import httpx  # noqa: E402
-import yaml  # noqa: E402
-from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+from _http import Connection, request_bytes  # noqa: E402
+from _server import Server  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: E402
 
@@ -51,48 +49,6 @@ MODELS = ["alpha-7b", "beta-13b", "gamma-70b"]
 EXPORT_WAIT_S = 1.5  # the servers' batch span processor writes at least every second
 CHAT = {"model": "tiny-llama", "messages": [{"role": "user", "text": "Tell me about the weather."}],
         "options": {"max_tokens": 32}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`python -m server serve` with these settings, on free ports."""
-
-    def __init__(self, data_dir: Path, **settings):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.grpc_port, self.http_port = _free_port(), _free_port()
-        config = data_dir / "config.yaml"
-        config.write_text(yaml.safe_dump({"grpc_port": self.grpc_port, "http_port": self.http_port,
-                                          "data_dir": str(data_dir), "log_level": "WARNING", **settings}))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "clients" / "python")])}
-        with open(data_dir / "serve.log", "w") as log:  # the child keeps its own copy of the file
-            self.process = subprocess.Popen([sys.executable, "-m", "server", "serve", "--config", str(config)],
-                                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self.target = f"127.0.0.1:{self.grpc_port}"
-        self.base_url = f"http://127.0.0.1:{self.http_port}"
-        with grpc.insecure_channel(self.target) as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            deadline = time.monotonic() + 300
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"the server exited; see {data_dir / 'serve.log'}")
-                try:
-                    if health.Check(health_pb2.HealthCheckRequest(), timeout=2).status == \
-                            health_pb2.HealthCheckResponse.SERVING:
-                        break
-                except grpc.RpcError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.2)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(60)
 
 
 # ---------------------------------------------------------------- load
@@ -115,11 +71,25 @@ async def _for(seconds: float, clients: int, one) -> float:
 
 
 async def rest_get(server: Server, seconds: float, clients: int) -> float:
-    async with httpx.AsyncClient(base_url=server.base_url, limits=httpx.Limits(max_connections=clients)) as http:
-        async def one():
-            response = await http.get("/v1beta/datasets/bench")
-            response.raise_for_status()
+    """Through bench/_http.py's lean client, one connection per client loop (httpx would
+    cost the clients more than the server and so hide the server's cost)."""
+    request = request_bytes("GET", "/v1beta/datasets/bench", {})
+    connections = [Connection(server.base_url) for _ in range(clients)]
+    free = list(connections)
+
+    async def one():
+        connection = free.pop()
+        try:
+            status, body = await connection.send(request)
+        finally:
+            free.append(connection)
+        if status != 200:
+            raise RuntimeError(f"GET dataset: HTTP {status}: {body[:200]!r}")
+    try:
         return await _for(seconds, clients, one)
+    finally:
+        for connection in connections:
+            await connection.close()
 
 
 async def grpc_get(server: Server, seconds: float, clients: int) -> float:
@@ -145,12 +115,6 @@ async def rest_stream_chat(server: Server, seconds: float, clients: int) -> floa
         return await _for(seconds, clients, one)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def compare(name: str, on: Server, off: Server, work, rounds: int, seconds: float, clients: int) -> None:
     """Alternating rounds, in the order on, off, off, on, on, off... so that both sides see
     the same machine and neither is always first. A round's CPU time is read once the
@@ -160,12 +124,12 @@ def compare(name: str, on: Server, off: Server, work, rounds: int, seconds: floa
     asyncio.run(work(off, 1.0, clients))
     for round_ in range(rounds):
         for side, server in (("on", on), ("off", off))[::1 if round_ % 2 == 0 else -1]:
-            before, started = _cpu_seconds(server.process.pid), time.perf_counter()
+            before, started = server.cpu_seconds(), time.perf_counter()
             rate = asyncio.run(work(server, seconds, clients))
             done = rate * (time.perf_counter() - started)
             time.sleep(EXPORT_WAIT_S)
             rates[side].append(rate)
-            costs[side].append((_cpu_seconds(server.process.pid) - before) / done)
+            costs[side].append((server.cpu_seconds() - before) / done)
     throughput = statistics.median(a / b for a, b in zip(rates["on"], rates["off"], strict=True))
     cpu = statistics.median(b / a for a, b in zip(costs["on"], costs["off"], strict=True))
     print(f"{name:34s} on {statistics.median(rates['on']):7.1f}/s  off {statistics.median(rates['off']):7.1f}/s  "
@@ -260,8 +224,9 @@ def main():
     models = [{"id": "tiny-llama", "checkpoint": str(model)}]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        on = Server(tmp / "on", models=models, default_models=False)
-        off = Server(tmp / "off", models=models, default_models=False, tracing=False)
+        # No API keys: tracing's cost against the bare request path, as issue 15 measured it.
+        on = Server(tmp / "on", api_keys=False, models=models, default_models=False)
+        off = Server(tmp / "off", api_keys=False, models=models, default_models=False, tracing=False)
         try:
             for server in (on, off):
                 httpx.post(f"{server.base_url}/v1beta/datasets", json={
@@ -289,7 +254,7 @@ def main():
         per_span = fill(tmp / "filled", args.spans)
         print(f"\nstored {args.spans} spans in {time.perf_counter() - started:.0f}s; "
               f"{per_span:.0f} bytes of store per span")
-        filled = Server(tmp / "filled", default_models=False)
+        filled = Server(tmp / "filled", api_keys=False, default_models=False)
         try:
             with grpc.insecure_channel(filled.target) as channel:
                 found = latencies(telemetry_pb2_grpc.TelemetryServiceStub(channel), args.repeats)
