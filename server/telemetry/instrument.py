@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
@@ -43,21 +44,29 @@ def current() -> Sink | None:
     return _active.get()
 
 
+def _clean(attributes: dict | None) -> dict | None:
+    return {k: v for k, v in attributes.items() if v is not None} if attributes else None
+
+
+def _failed(span, error: BaseException) -> None:
+    """An exception is an error, and so is cancellation (the caller left), without being
+    recorded as an exception."""
+    if isinstance(error, (asyncio.CancelledError, GeneratorExit)):
+        span.set_status(Status(StatusCode.ERROR, "cancelled"))
+    elif isinstance(error, Exception):
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {getattr(error, 'message', error)}"))
+
+
 @contextlib.contextmanager
 def current_span(tracer: trace.Tracer, name: str, attributes: dict | None):
-    """A current span whose status says how the block ended: an exception is an error,
-    and so is cancellation (the caller left) without being recorded as an exception."""
-    attributes = {k: v for k, v in attributes.items() if v is not None} if attributes else None
-    with tracer.start_as_current_span(name, attributes=attributes, record_exception=False,
+    """A current span whose status says how the block ended (_failed)."""
+    with tracer.start_as_current_span(name, attributes=_clean(attributes), record_exception=False,
                                       set_status_on_exception=False) as span:
         try:
             yield span
-        except (asyncio.CancelledError, GeneratorExit):
-            span.set_status(Status(StatusCode.ERROR, "cancelled"))
-            raise
-        except Exception as exc:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"))
+        except BaseException as error:
+            _failed(span, error)
             raise
 
 
@@ -79,18 +88,37 @@ def traced(name: str, attributes: Callable[..., dict] | None = None,
             @functools.wraps(fn)
             async def generator(*args, **kwargs):
                 sink = current()
-                named = arguments(args, kwargs) if sink is not None and (attributes or watch) else {}
-                with contextlib.ExitStack() as stack:
-                    span = None
-                    if sink is not None:
-                        span = stack.enter_context(current_span(sink.tracer, name, attributes and attributes(**named)))
-                    see = watch(sink, span, **named) if span is not None and watch is not None else None
-                    # aclosing: an early stop reaches the inner generator's finally now, not at GC
+                if sink is None:
                     async with contextlib.aclosing(fn(*args, **kwargs)) as items:
                         async for item in items:
+                            yield item
+                    return
+                named = arguments(args, kwargs) if attributes or watch else {}
+                span = sink.tracer.start_span(name, attributes=_clean(attributes and attributes(**named)))
+                see = watch(sink, span, **named) if watch is not None else None
+                # The span is current only while the inner generator runs, never across a
+                # yield: the consumer runs between two items in its own context, and may
+                # close this generator from another task (a context token attached in one
+                # step and detached in another belongs to a different context).
+                span_context = trace.set_span_in_context(span)
+                try:
+                    async with contextlib.aclosing(fn(*args, **kwargs)) as items:
+                        while True:
+                            token = otel_context.attach(span_context)
+                            try:
+                                item = await anext(items)
+                            except StopAsyncIteration:
+                                return
+                            finally:
+                                otel_context.detach(token)
                             if see is not None:
                                 see(item)
                             yield item
+                except BaseException as error:
+                    _failed(span, error)
+                    raise
+                finally:
+                    span.end()
             return generator
 
         @functools.wraps(fn)
