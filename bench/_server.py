@@ -19,11 +19,17 @@ import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from server.security.api_keys import hash_key, new_key
+from server.security.settings import ApiKeySetting, SecuritySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = new_key()
 METADATA = (("authorization", f"Bearer {KEY}"),)
 HEADERS = {"authorization": f"Bearer {KEY}"}
+
+
+def security_settings() -> SecuritySettings:
+    """API keys on, with this run's key: for a server embedded in the bench's process."""
+    return SecuritySettings(api_keys=[ApiKeySetting(name="bench", sha256=hash_key(KEY))])
 
 
 def _free_port() -> int:

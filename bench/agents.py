@@ -32,6 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import httpx  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
+from _server import HEADERS, METADATA, security_settings  # noqa: E402
 
 from llamastack.agents.v1alpha import agents_pb2, agents_pb2_grpc  # noqa: E402
 from llamastack_grpc.jsonmap import from_json  # noqa: E402
@@ -117,7 +118,7 @@ def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> dict[
         request = from_json({"agent_id": agent, "session_id": sessions[i], "messages": [
             {"role": "user", "content": prompt(i)}], "stream": True}, agents_pb2.CreateAgentTurnRequest)
         start, first_event, first_token = time.perf_counter(), None, None
-        for chunk in stub.CreateAgentTurn(request, timeout=600):
+        for chunk in stub.CreateAgentTurn(request, metadata=METADATA, timeout=600):
             now = time.perf_counter() - start
             first_event = first_event if first_event is not None else now
             if first_token is None and chunk.event.payload.WhichOneof("payload") in _FIRST_TOKEN_EVENTS:
@@ -128,7 +129,8 @@ def grpc_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> dict[
 
 
 def sse_turns(server: EmbeddedServer, agent: str, sessions: list[str]) -> dict[str, float]:
-    client = httpx.Client(base_url=server.base_url, timeout=600, limits=httpx.Limits(max_connections=len(sessions)))
+    client = httpx.Client(base_url=server.base_url, timeout=600, headers=HEADERS,
+                          limits=httpx.Limits(max_connections=len(sessions)))
 
     def one(i):
         body = {"messages": [{"role": "user", "content": prompt(i)}], "stream": True}
@@ -176,8 +178,10 @@ def main():
     registry.load_all()
     service = InferenceService(registry)
     with tempfile.TemporaryDirectory() as data_dir:
-        server = EmbeddedServer(ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir),
-                                             default_models=False, models=[spec.__dict__]))
+        # As production runs it: tracing (the default) and API keys on; no access log.
+        server = EmbeddedServer(ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False,
+                                             models=[spec.__dict__], security=security_settings(), access_log=False))
+        server.http.headers.update(HEADERS)
 
         def turns(path):  # each round's turns open new sessions: every turn is a session's first
             def arm():

@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 from _engine import engine_batch, prompt_ids  # noqa: E402
 from _rounds import figure, interleaved, ratio  # noqa: E402
+from _server import HEADERS, METADATA, security_settings  # noqa: E402
 
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E402
@@ -89,7 +90,7 @@ def server_throughput(server: EmbeddedServer, clients: int, tokens: int, request
     stub = inference_pb2_grpc.InferenceServiceStub(server.channel)
 
     def one(i):
-        response = stub.ChatCompletion(chat_request(i, tokens), timeout=600)
+        response = stub.ChatCompletion(chat_request(i, tokens), metadata=METADATA, timeout=600)
         return response.usage.output_tokens
 
     start = time.perf_counter()
@@ -103,7 +104,7 @@ def grpc_ttft(server: EmbeddedServer, repeats: int) -> float:
     samples = []
     for i in range(repeats):
         start = time.perf_counter()
-        call = stub.StreamChatCompletion(chat_request(i, 1), timeout=600)
+        call = stub.StreamChatCompletion(chat_request(i, 1), metadata=METADATA, timeout=600)
         next(iter(call))
         samples.append(time.perf_counter() - start)
         call.cancel()
@@ -131,7 +132,7 @@ def service_embeddings(server: EmbeddedServer, texts: list[str], per_call: int, 
     def one(chunk):
         request = rerank_pb2.RerankRequest(model="all-MiniLM-L6-v2", query=rerank_pb2.RerankQuery(text="query"),
                                            items=[rerank_pb2.RerankItem(text=t) for t in chunk])
-        return len(stub.Rerank(request, timeout=600).data) + 1  # the query is embedded too
+        return len(stub.Rerank(request, metadata=METADATA, timeout=600).data) + 1  # the query is embedded too
 
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -180,8 +181,10 @@ def main():
 
     with tempfile.TemporaryDirectory() as data_dir:
         config = ServerConfig(grpc_port=0, http_port=0, data_dir=Path(data_dir), default_models=False, models=[
-            spec.__dict__, {"id": "all-MiniLM-L6-v2", "checkpoint": embedder, "kind": "embedding"}])
+            spec.__dict__, {"id": "all-MiniLM-L6-v2", "checkpoint": embedder, "kind": "embedding"}],
+            security=security_settings(), access_log=False)  # as production runs it: tracing (the default), keys
         server = EmbeddedServer(config)
+        server.http.headers.update(HEADERS)
         engine = server.app.models.get("bench-llm", ("llm",))
 
         def on_engine(coroutine):

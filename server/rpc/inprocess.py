@@ -115,6 +115,9 @@ class InProcessChannel:
                  interceptors: Sequence[grpc.aio.ServerInterceptor] = ()):
         self._handlers = tuple(handlers)
         self._interceptors = tuple(interceptors)
+        # method -> its handler (or None): the generic handlers answer by method name only,
+        # and are fixed once the server is made, so each is looked up once.
+        self._by_method: dict[str, grpc.RpcMethodHandler | None] = {}
         self.context = contextvars.copy_context()
 
     def unary_unary(self, method: str, request_serializer=None, response_deserializer=None, **_):
@@ -140,7 +143,12 @@ class InProcessChannel:
 
     async def _intercepted(self, index: int, details: _CallDetails):
         if index == len(self._interceptors):
-            return next((h for h in (g.service(details) for g in self._handlers) if h is not None), None)
+            try:
+                return self._by_method[details.method]
+            except KeyError:
+                found = next((h for h in (g.service(details) for g in self._handlers) if h is not None), None)
+                self._by_method[details.method] = found
+                return found
         return await self._interceptors[index].intercept_service(
             lambda next_details: self._intercepted(index + 1, next_details), details)
 
