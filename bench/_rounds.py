@@ -1,7 +1,8 @@
-"""Measuring on a shared machine: the arms of a comparison run interleaved (A, B, A, B...)
-for several rounds, so that a slow spell of the machine falls on every arm alike. Each
-figure is the median of its rounds, with the spread (lowest to highest); each ratio is
-the median of the ratios taken within a round."""
+"""Measuring on a shared machine: the arms of a comparison run interleaved for several
+rounds, in an order reversed every other round (A, B, B, A, A, B...), so that a slow
+spell of the machine falls on every arm alike. Each figure is the median of its rounds,
+with the spread (lowest to highest); each ratio is the median of the ratios taken within
+a round."""
 from __future__ import annotations
 
 import statistics
@@ -13,8 +14,9 @@ Arm = Callable[[], dict[str, float]]  # one measurement: metric name -> value
 def interleaved(arms: dict[str, Arm], rounds: int) -> dict[str, dict[str, list[float]]]:
     """arm -> metric -> one value per round."""
     results: dict[str, dict[str, list[float]]] = {name: {} for name in arms}
-    for _ in range(rounds):
-        for name, arm in arms.items():
+    order = list(arms.items())
+    for round_ in range(rounds):
+        for name, arm in order if round_ % 2 == 0 else order[::-1]:  # no arm always first or last
             for metric, value in arm().items():
                 results[name].setdefault(metric, []).append(value)
     return results
