@@ -88,6 +88,19 @@ def test_data_source_is_flattened_beside_its_discriminator():
     assert to_json(rows) == {"type": "rows", "rows": [{"q": "2+2", "a": 4}]}
 
 
+def test_row_keys_come_back_sorted_whatever_order_protobuf_keeps():
+    keys = [f"column_{c}" for c in "hgfedcba"]
+    row = {key: {"inner_b": 1, "inner_a": [{"z": 1, "y": 2}]} for key in keys}
+    dataset = datasets.Dataset(identifier="d", source=datasets.DataSource(
+        rows=datasets.RowsDataSource(rows=[struct(row)])))
+    rendered = json.dumps(to_json(datasets.Dataset.FromString(dataset.SerializeToString())))
+    assert rendered == json.dumps(to_json(dataset))
+    (out,) = json.loads(rendered)["source"]["rows"]
+    assert list(out) == sorted(keys)
+    assert list(out["column_a"]) == ["inner_a", "inner_b"]
+    assert list(out["column_a"]["inner_a"][0]) == ["y", "z"]
+
+
 def test_data_source_parses_by_discriminator():
     m = from_json({"type": "uri", "uri": "data:text/csv;base64,YQ=="}, datasets.DataSource)
     assert m.WhichOneof("source") == "uri"

@@ -160,6 +160,10 @@ def _render_field(value: Any, field: FieldDescriptor) -> Any:
         value_field = field.message_type.fields_by_name["value"]
         return {_map_key(key): _render_one(value[key], value_field) for key in value}
     if field.is_repeated:
+        # Rows of a dataset: straight to the Struct renderer, not through the general path per row.
+        json_value = _JSON_VALUE_RENDERERS.get(field.message_type.full_name) if field.message_type else None
+        if json_value is not None:
+            return [json_value(item) for item in value]
         return [_render_one(item, field) for item in value]
     return _render_one(value, field)
 
@@ -190,12 +194,21 @@ def _render_one(value: Any, field: FieldDescriptor) -> Any:
 
 
 def _struct_json(struct) -> dict:
+    """Keys in sorted order: a protobuf map keeps none (upb's differs between processes,
+    and between two parses of the same bytes), and the same row should read the same from
+    every replica."""
     fields = struct.fields
-    return {key: _value_json(fields[key]) for key in fields}
+    out = {}
+    for key in sorted(fields):
+        value = fields[key]
+        kind = value.WhichOneof("kind")
+        # A string (most of a row's values) without a call per value.
+        out[key] = value.string_value if kind == "string_value" else _value_json(value, kind)
+    return out
 
 
-def _value_json(value) -> Any:
-    kind = value.WhichOneof("kind")
+def _value_json(value, kind: str | None = None) -> Any:
+    kind = kind or value.WhichOneof("kind")
     if kind == "string_value":
         return value.string_value
     if kind == "number_value":
