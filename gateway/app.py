@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_REQUEST_BYTES = 32 << 20
 # Request headers passed on to the server as gRPC metadata, and how large they may be
 # together (the server takes more metadata than that: server/transport.py).
+# What to_json gives is a fresh tree, never a cycle: the encoder need not look for one.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-id")
 FORWARDED_HEADERS_LIMIT = 16 << 10
 
@@ -170,7 +172,7 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
     sse = media_type == "text/event-stream"
 
     def frame(payload: Any, event: str | None = None) -> bytes:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        text = _dumps(payload)
         if not sse:
             return (text + "\n").encode()
         return ((f"event: {event}\n" if event else "") + f"data: {text}\n\n").encode()
@@ -196,8 +198,7 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
 def _json_response(message: Message) -> Response:
     if message.DESCRIPTOR.full_name == "google.protobuf.Empty":
         return Response(status_code=200)
-    return Response(json.dumps(to_json(message), ensure_ascii=False, separators=(",", ":")),
-                    media_type="application/json")
+    return Response(_dumps(to_json(message)), media_type="application/json")
 
 
 def _error(status: int, detail: str) -> Response:
