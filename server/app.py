@@ -3,6 +3,7 @@ reflection and health) and the REST gateway, and shuts them down gracefully."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -219,5 +220,10 @@ class App:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
         await self.start()
+        # What start-up built (models, libraries, caches) lives as long as the process: out
+        # of the collector's sight, a full collection walks only what requests made since,
+        # not the whole heap (tens of ms each, paused for every call in flight).
+        gc.collect()
+        gc.freeze()
         await self._stopping.wait()
         await self.stop()
