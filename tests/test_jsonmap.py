@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from llamastack.agents.v1alpha import agents_pb2 as agents
 from llamastack.common.v0 import common_pb2 as common_v0
@@ -15,9 +15,10 @@ from llamastack.common.v1 import content_pb2 as content
 from llamastack.common.v1 import messages_pb2 as messages
 from llamastack.datasetio.v1beta import datasetio_pb2 as datasetio
 from llamastack.datasets.v1beta import datasets_pb2 as datasets
+from llamastack.inference.v0 import inference_pb2 as inference_v0
 from llamastack.inspect.v1 import inspect_pb2 as inspect
 from llamastack.telemetry.v1alpha import telemetry_pb2 as telemetry
-from llamastack_grpc.jsonmap import JsonMappingError, enum_values, from_json, to_json
+from llamastack_grpc.jsonmap import JsonMappingError, _prepare, enum_values, from_json, to_json
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -99,6 +100,29 @@ def test_row_keys_come_back_sorted_whatever_order_protobuf_keeps():
     assert list(out) == sorted(keys)
     assert list(out["column_a"]) == ["inner_a", "inner_b"]
     assert list(out["column_a"]["inner_a"][0]) == ["y", "z"]
+
+
+_NESTED = {"k": [1, 2.5, {"z": None, "t": True}], "empty": {}, "s": "x"}
+
+
+@pytest.mark.parametrize(("body", "message_class"), [
+    ({"dataset_id": "d", "purpose": "eval/question-answer", "metadata": {},
+      "source": {"type": "rows", "rows": [_NESTED, {}, {"q": "2+2", "a": 4}]}}, datasets.RegisterDatasetRequest),
+    ({"purpose": "eval/messages-answer", "metadata": _NESTED, "source": {"type": "uri", "uri": "file:///a.csv"}},
+     datasets.RegisterDatasetRequest),
+    ({"dataset_id": "d", "rows": [_NESTED] * 3}, datasetio.AppendRowsRequest),
+    ({"model": "m", "messages": [
+        {"role": "user", "text": "hi", "metadata": _NESTED},
+        {"text": "calling", "tool_call": {"name": "f", "arguments": [_NESTED, {}], "returnValue": {"ok": True}}}]},
+     inference_v0.ChatCompletionRequest),
+])
+def test_structs_are_written_as_protobuf_would_parse_them(body, message_class):
+    """Struct fields go into the message directly; the message is the one ParseDict gives."""
+    reference = message_class()
+    json_format.ParseDict(_prepare(body, reference.DESCRIPTOR, ""), reference)
+    parsed = from_json(body, message_class)
+    assert parsed == reference
+    assert parsed.SerializeToString(deterministic=True) == reference.SerializeToString(deterministic=True)
 
 
 def test_data_source_parses_by_discriminator():

@@ -242,10 +242,57 @@ def from_json(data: Any, message_class: type[Message]) -> Message:
     message = message_class()
     canonical = _prepare(data, message.DESCRIPTOR, "")
     try:
-        json_format.ParseDict(canonical, message)
+        _parse_into(canonical, message)
     except json_format.ParseError as exc:
         raise JsonMappingError("", str(exc)) from None
     return message
+
+
+def _parse_into(canonical: Any, message: Message) -> None:
+    """json_format.ParseDict, except that Struct fields (dataset rows, metadata), which
+    _prepare has checked already, are written straight into the message: ParseDict
+    converts a Struct value by value, three times slower than Struct.update."""
+    direct = _direct_fields(message.DESCRIPTOR)
+    if not direct or not isinstance(canonical, dict):
+        json_format.ParseDict(canonical, message)
+        return
+    rest = dict(canonical)
+    taken = [(field, rest.pop(name)) for name, field in direct.items() if name in rest]
+    json_format.ParseDict(rest, message)
+    for field, value in taken:
+        target = getattr(message, field.name)
+        if field.message_type.full_name == "google.protobuf.Struct":
+            if field.is_repeated:
+                for item in value:
+                    target.add().update(item)
+            else:
+                target.SetInParent()  # an empty object is still given
+                target.update(value)
+        elif field.is_repeated:
+            for item in value:
+                _parse_into(item, target.add())
+        else:
+            target.SetInParent()
+            _parse_into(value, target)
+
+
+@functools.cache
+def _direct_fields(desc: Descriptor) -> dict[str, FieldDescriptor]:
+    """json name -> field, for the message fields (not maps) that are Structs or hold one."""
+    if desc.full_name in _WELL_KNOWN:
+        return {}
+    return {f.json_name: f for f in desc.fields
+            if f.message_type is not None and not _is_map(f) and _holds_struct(f.message_type, frozenset())}
+
+
+def _holds_struct(desc: Descriptor, seen: frozenset[str]) -> bool:
+    if desc.full_name == "google.protobuf.Struct":
+        return True
+    if desc.full_name in _WELL_KNOWN or desc.full_name in seen:
+        return False
+    seen = seen | {desc.full_name}
+    return any(f.message_type is not None and not _is_map(f) and _holds_struct(f.message_type, seen)
+               for f in desc.fields)
 
 
 def _kind(value: Any) -> str:
