@@ -91,7 +91,9 @@ async def test_grpc_timeout_header_is_the_calls_deadline(never_answers):
         expired = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "200m"})
         assert expired.status_code == 504
         assert expired.json()["title"] == "Gateway Timeout" and set(expired.json()) == {"status", "title", "detail"}
-        assert 0 < seen[0] <= 0.2  # the server was given the caller's deadline
+        # The server was given the caller's deadline (grpc rounds a timeout up to its clock's
+        # granularity on the way: a few ms over 0.2 s is still that deadline).
+        assert 0 < seen[0] <= 0.21
         malformed = await http.get("/v1beta/datasets", headers={"Grpc-Timeout": "soon"})
         assert malformed.status_code == 400 and "Grpc-Timeout" in malformed.json()["detail"]
     assert len(seen) == 1  # the malformed header never reached the server

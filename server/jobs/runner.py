@@ -243,10 +243,14 @@ class JobRunner:
         last = -1
         while True:
             changed = self._changes.setdefault(job_id, asyncio.Event())
+            # The state is read before the entries: the last entry is written with the final
+            # state, so an ended job's entries are all there to read. (Read after, the job
+            # could end between the two reads, and its last entry would be lost.)
+            ended = self.get(job_id).state.terminal
             entries = self.logs(job_id, last)
             if not entries:
-                if self.get(job_id).state.terminal:
-                    return  # its last entry is written with its final state
+                if ended:
+                    return
                 await self._changed(changed)
                 continue
             for entry in entries:
