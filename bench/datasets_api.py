@@ -19,7 +19,7 @@ Prints, per arm, req/s and the server process's CPU time per request (medians wi
 spread [lowest-highest]); the gateway to gRPC ratio of req/s, and of requests per server
 CPU second (what the req/s ratio is where the server's core is the bottleneck, and
 steadier when the clients share the machine); and iterrows at the largest size over the
-smallest.
+smallest, those two sizes measured interleaved in the same rounds.
 """
 from __future__ import annotations
 
@@ -175,6 +175,18 @@ class Arms:
                              rounds)
         return result["grpc"], result["gateway"]
 
+    def compare_sizes(self, small: tuple[str, int], big: tuple[str, int], seconds: float, rounds: int):
+        """iterrows on the smallest and the largest dataset, all four arms interleaved in the
+        same rounds: protocol -> (small arm's figures, big arm's figures)."""
+        arms = {}
+        for protocol in ("grpc", "gateway"):
+            for label, (dataset_id, size) in (("small", small), ("big", big)):
+                call = getattr(self.calls, protocol)("iterrows", dataset_id, size)
+                self.loop.run_until_complete(closed_loop(call, self.clients, 0.3))  # warm-up
+                arms[f"{protocol} {label}"] = self.arm(call, seconds)
+        result = interleaved(arms, rounds)
+        return {protocol: (result[f"{protocol} small"], result[f"{protocol} big"]) for protocol in ("grpc", "gateway")}
+
     def close(self) -> None:
         for connection in self.calls.connections:
             self.loop.run_until_complete(connection.close())
@@ -208,7 +220,6 @@ def main():
                          ("register", "", 0, "register")]
             scenarios += [("iterrows", f"rows-{size}", size, f"iterrows {size} rows") for size in sizes]
             scenarios += [("append", "appended", 0, "append")]
-            iterrows = {}
             for clients in client_counts:
                 arms = Arms(server, clients)
                 for scenario, dataset_id, size, label in scenarios:
@@ -218,14 +229,12 @@ def main():
                           f"{figure(grpc_arm['cpu_us'], digits=0):>18} us  gateway {figure(gateway_arm['req/s']):>24}"
                           f" req/s {figure(gateway_arm['cpu_us'], digits=0):>18} us  gateway/gRPC: req/s "
                           f"{ratio(gateway_arm['req/s'], grpc_arm['req/s'])}, per server CPU {per_cpu}")
-                    if scenario == "iterrows":
-                        iterrows[(clients, size)] = (grpc_arm["req/s"], gateway_arm["req/s"])
+                by_size = arms.compare_sizes((f"rows-{sizes[0]}", sizes[0]), (f"rows-{sizes[-1]}", sizes[-1]),
+                                             args.seconds, args.rounds)
+                print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows (req/s, interleaved): " +
+                      ", ".join(f"{protocol} {ratio(big['req/s'], small['req/s'])}"
+                                for protocol, (small, big) in by_size.items()))
                 arms.close()
-            for clients in client_counts:
-                small_grpc, small_gw = iterrows[(clients, sizes[0])]
-                big_grpc, big_gw = iterrows[(clients, sizes[-1])]
-                print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows (req/s): gRPC "
-                      f"{ratio(big_grpc, small_grpc)}, gateway {ratio(big_gw, small_gw)}")
         finally:
             server.stop()
 

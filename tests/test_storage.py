@@ -69,6 +69,22 @@ def test_put_without_overwrite_keeps_the_first_value(store):
     assert store.get("t", b"k") == b"1"
 
 
+def test_contains_sees_the_key_in_its_own_table_and_transaction(store):
+    store.put("t", b"k", b"")  # an empty value is still there
+    store.put("other", b"only-here", b"v")
+    with store.read() as txn:
+        assert txn.contains("t", b"k")
+        assert not txn.contains("t", b"only-here") and txn.contains("other", b"only-here")
+        assert not txn.contains("t", b"k\0")
+
+    def work(txn):
+        txn.delete("t", b"k")
+        txn.put("t", b"new", b"x")
+        return txn.contains("t", b"k"), txn.contains("t", b"new")
+
+    assert store.write(work) == (False, True)
+
+
 def test_an_unopened_table_is_a_clear_error(store):
     with pytest.raises(KeyError, match="open_tables"):
         store.get("never-opened", b"k")

@@ -168,7 +168,7 @@ class DatasetService:
 
         def read() -> tuple[list[bytes], bool] | None:
             with self._store.read() as txn:
-                if txn.get(DATASETS_TABLE, _record_key(dataset_id)) is None:
+                if not txn.contains(DATASETS_TABLE, _record_key(dataset_id)):
                     return None
                 page: list[bytes] = []
                 has_more = False
@@ -193,7 +193,7 @@ class DatasetService:
         prefix = _rows_prefix(dataset_id)
 
         def work(txn: Transaction) -> bool:
-            if txn.get(DATASETS_TABLE, _record_key(dataset_id)) is None:
+            if not txn.contains(DATASETS_TABLE, _record_key(dataset_id)):
                 return False
             next_index = 0
             for key, _ in txn.scan(ROWS_TABLE, prefix, reverse=True):

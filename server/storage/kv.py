@@ -28,6 +28,10 @@ class Transaction(ABC):
     @abstractmethod
     def get(self, table: str, key: bytes) -> bytes | None: ...
 
+    def contains(self, table: str, key: bytes) -> bool:
+        """Whether key is there, without reading its value (a record may be megabytes)."""
+        return self.get(table, key) is not None
+
     @abstractmethod
     def put(self, table: str, key: bytes, value: bytes, *, overwrite: bool = True) -> bool:
         """Store value; with overwrite=False, leave an existing key alone and return False."""

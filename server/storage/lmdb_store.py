@@ -30,6 +30,9 @@ class _LmdbTransaction(Transaction):
     def get(self, table: str, key: bytes) -> bytes | None:
         return self._txn.get(key, db=self._table(table))
 
+    def contains(self, table: str, key: bytes) -> bool:
+        return self._txn.cursor(db=self._table(table)).set_key(key)  # positions; copies no value
+
     def put(self, table: str, key: bytes, value: bytes, *, overwrite: bool = True) -> bool:
         return self._txn.put(key, value, db=self._table(table), overwrite=overwrite)
 

@@ -38,6 +38,10 @@ class _PostgresTransaction(Transaction):
                                  (self._check(table), key)).fetchone()
         return None if row is None else bytes(row[0])
 
+    def contains(self, table: str, key: bytes) -> bool:
+        return self._conn.execute("SELECT 1 FROM kv WHERE tbl = %s AND key = %s",
+                                  (self._check(table), key)).fetchone() is not None
+
     def put(self, table: str, key: bytes, value: bytes, *, overwrite: bool = True) -> bool:
         conflict = "DO UPDATE SET value = EXCLUDED.value" if overwrite else "DO NOTHING"
         cursor = self._conn.execute(f"INSERT INTO kv (tbl, key, value) VALUES (%s, %s, %s) "
