@@ -64,6 +64,18 @@ def chat_text(i: int) -> str:
     return f"{INSTRUCTIONS}\n\n{prompt(i)}"
 
 
+async def _first_times(start: float, messages, first_token) -> tuple[float, float]:
+    """Seconds from start to the stream's first message, and to the first that first_token
+    accepts; the stream is read to its end."""
+    first_event = token = None
+    async for message in messages:
+        now = time.perf_counter() - start
+        first_event = first_event if first_event is not None else now
+        if token is None and first_token(message):
+            token = now
+    return first_event, token
+
+
 async def _timed(streams) -> dict[str, float]:
     """Run the streams (coroutines returning (first event, first token) seconds) together."""
     start = time.perf_counter()
@@ -120,13 +132,7 @@ class Arms:
     async def _grpc(self, open_stream, first_token) -> dict[str, float]:
         async with grpc.aio.insecure_channel(self.server.target) as channel:
             async def one(i):
-                start, first_event, token = time.perf_counter(), None, None
-                async for message in open_stream(channel, i):
-                    now = time.perf_counter() - start
-                    first_event = first_event if first_event is not None else now
-                    if token is None and first_token(message):
-                        token = now
-                return first_event, token
+                return await _first_times(time.perf_counter(), open_stream(channel, i), first_token)
             return await _timed(one(i) for i in range(self.turns))
 
     def grpc_chats(self) -> dict[str, float]:
@@ -155,17 +161,11 @@ class Arms:
         async with httpx.AsyncClient(base_url=self.server.base_url, headers=HEADERS, timeout=600,
                                      limits=httpx.Limits(max_connections=self.turns)) as http:
             async def one(i):
-                start, first_event, token = time.perf_counter(), None, None
+                start = time.perf_counter()
                 async with http.stream("POST", path(i), json=body(i)) as response:
                     response.raise_for_status()
-                    async for line in response.aiter_lines():
-                        if not line.startswith("data:"):
-                            continue
-                        now = time.perf_counter() - start
-                        first_event = first_event if first_event is not None else now
-                        if token is None and first_token(line):
-                            token = now
-                return first_event, token
+                    events = (line async for line in response.aiter_lines() if line.startswith("data:"))
+                    return await _first_times(start, events, first_token)
             return await _timed(one(i) for i in range(self.turns))
 
     def sse_chats(self) -> dict[str, float]:
