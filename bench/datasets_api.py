@@ -2,6 +2,7 @@
 (each client sends its next request when the last one is answered), at 1 and at N clients.
 
     .venv/bin/python bench/datasets_api.py [--clients 1,32] [--sizes 1000,10000,100000] [--seconds 2] [--rounds 3]
+                                           [--only get,register,iterrows,append,sizes]
 
 (Not bench/datasets.py: a script's folder comes first on sys.path, and that name would
 hide the `datasets` package from every bench beside it.)
@@ -200,7 +201,10 @@ def main():
     parser.add_argument("--sizes", default="1000,10000,100000", help="iterrows dataset sizes (rows)")
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated scenarios to run (get, register, iterrows, "
+                        "append, sizes); all when empty")
     args = parser.parse_args()
+    only = set(args.only.split(",")) - {""}
     client_counts = [int(c) for c in args.clients.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"closed loop, {args.seconds:g} s per measurement, {args.rounds} interleaved rounds (gRPC, gateway); "
@@ -220,6 +224,7 @@ def main():
                          ("register", "", 0, "register")]
             scenarios += [("iterrows", f"rows-{size}", size, f"iterrows {size} rows") for size in sizes]
             scenarios += [("append", "appended", 0, "append")]
+            scenarios = [s for s in scenarios if not only or s[0] in only]
             for clients in client_counts:
                 arms = Arms(server, clients)
                 for scenario, dataset_id, size, label in scenarios:
@@ -229,11 +234,12 @@ def main():
                           f"{figure(grpc_arm['cpu_us'], digits=0):>18} us  gateway {figure(gateway_arm['req/s']):>24}"
                           f" req/s {figure(gateway_arm['cpu_us'], digits=0):>18} us  gateway/gRPC: req/s "
                           f"{ratio(gateway_arm['req/s'], grpc_arm['req/s'])}, per server CPU {per_cpu}")
-                by_size = arms.compare_sizes((f"rows-{sizes[0]}", sizes[0]), (f"rows-{sizes[-1]}", sizes[-1]),
-                                             args.seconds, args.rounds)
-                print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows (req/s, interleaved): " +
-                      ", ".join(f"{protocol} {ratio(big['req/s'], small['req/s'])}"
-                                for protocol, (small, big) in by_size.items()))
+                if not only or "sizes" in only:
+                    by_size = arms.compare_sizes((f"rows-{sizes[0]}", sizes[0]), (f"rows-{sizes[-1]}", sizes[-1]),
+                                                 args.seconds, args.rounds)
+                    print(f"{clients:3d} clients  iterrows {sizes[-1]} rows / {sizes[0]} rows (req/s, interleaved): "
+                          + ", ".join(f"{protocol} {ratio(big['req/s'], small['req/s'])}"
+                                      for protocol, (small, big) in by_size.items()))
                 arms.close()
         finally:
             server.stop()

@@ -12,7 +12,6 @@ Limits: a body past `max_request_bytes` (or a request whose protobuf form is) is
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -34,6 +33,7 @@ from gateway.body import EMPTY, BodyError, read_json
 from gateway.deadlines import BadTimeout, timeout_seconds
 from gateway.docs import docs_routes
 from gateway.errors import error_body, from_rpc_error
+from gateway.rendering import DEFAULT_CACHE_BYTES, Renderer, dumps
 from gateway.telemetry import TracingMiddleware, metrics_route
 from llamastack.annotations.v1 import annotations_pb2 as ann
 from llamastack_grpc import HttpBinding, http_bindings, services
@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_REQUEST_BYTES = 32 << 20
 # Request headers passed on to the server as gRPC metadata, and how large they may be
 # together (the server takes more metadata than that: server/transport.py).
-# What to_json gives is a fresh tree, never a cycle: the encoder need not look for one.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _FORWARDED_HEADERS = ("authorization", "traceparent", "tracestate", "x-request-id")
 FORWARDED_HEADERS_LIMIT = 16 << 10
 
@@ -61,9 +59,10 @@ class _Endpoint:
     """Serves one HTTP binding of one RPC."""
 
     def __init__(self, binding: HttpBinding, channel: Channel, authorize: Authorize | None,
-                 max_request_bytes: int):
+                 max_request_bytes: int, renderer: Renderer):
         method = binding.method
         self.authorize = authorize
+        self.renderer = renderer
         self.max_request_bytes = max_request_bytes
         self.method = method
         self.body = binding.body
@@ -103,7 +102,7 @@ class _Endpoint:
             response = await self.call(message, metadata=metadata, timeout=timeout)
         except grpc.aio.AioRpcError as exc:
             return _rpc_error(exc)
-        return _json_response(response)
+        return self._json_response(response)
 
     async def _request_json(self, request: Request) -> Any:
         data: dict[str, Any] = {}
@@ -128,6 +127,11 @@ class _Endpoint:
             data[name] = scalar_from_text(request.path_params[name], self.fields[name], name)
         return data
 
+    def _json_response(self, message: Message) -> Response:
+        if message.DESCRIPTOR.full_name == "google.protobuf.Empty":
+            return Response(status_code=200)
+        return Response(self.renderer.body(message), media_type="application/json")
+
     async def _stream(self, message: Message, data: dict, metadata, timeout: float | None) -> Response:
         rule = self.streaming
         stream = self.call(message, metadata=metadata, timeout=timeout)
@@ -142,7 +146,7 @@ class _Endpoint:
             if last is None:
                 return _error(500, f"{self.rpc_path} ended without an answer")
             result = follow_path(last, rule.result_path.split(".")) if rule.result_path else last
-            return _json_response(result)
+            return self._json_response(result)
         # Wait for the first message (or the error) so that an early error is an HTTP status.
         messages = stream.__aiter__()
         try:
@@ -172,7 +176,7 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
     sse = media_type == "text/event-stream"
 
     def frame(payload: Any, event: str | None = None) -> bytes:
-        text = _dumps(payload)
+        text = dumps(payload)
         if not sse:
             return (text + "\n").encode()
         return ((f"event: {event}\n" if event else "") + f"data: {text}\n\n").encode()
@@ -193,12 +197,6 @@ async def _frames(first, messages, stream, media_type: str) -> AsyncIterator[byt
         yield error_frame(error_body(500, "the gateway could not render the stream's next message; see the server log"))
     finally:
         stream.cancel()  # a client that went away cancels the call (and the server's work)
-
-
-def _json_response(message: Message) -> Response:
-    if message.DESCRIPTOR.full_name == "google.protobuf.Empty":
-        return Response(status_code=200)
-    return Response(_dumps(to_json(message)), media_type="application/json")
 
 
 def _error(status: int, detail: str) -> Response:
@@ -254,12 +252,11 @@ def _starlette_path(path: str) -> str:
     return re.sub(r"\{([^}=]+)=\*\*\}", r"{\1:path}", re.sub(r"\{([^}=]+)=\*\}", r"{\1}", path))
 
 
-def routes(channel: Channel, authorize: Authorize | None = None,
-           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> list[Route]:
+def routes(channel: Channel, authorize: Authorize | None, max_request_bytes: int, renderer: Renderer) -> list[Route]:
     table = []
     for service in services():
         for binding in http_bindings(service):
-            endpoint = _Endpoint(binding, channel, authorize, max_request_bytes)
+            endpoint = _Endpoint(binding, channel, authorize, max_request_bytes, renderer)
             table.append(Route(_starlette_path(binding.path), endpoint.handle, methods=[binding.verb],
                                name=f"{binding.method.full_name} {binding.verb} {binding.path}"))
     return table
@@ -285,14 +282,16 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 def create_app(channel: Channel, *, authorize: Authorize | None = None,
                max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, tracer_provider: TracerProvider | None = None,
-               metrics_registry: CollectorRegistry | None = None, relayed_spans: dict | None = None) -> Starlette:
+               metrics_registry: CollectorRegistry | None = None, relayed_spans: dict | None = None,
+               render_cache_bytes: int = DEFAULT_CACHE_BYTES) -> Starlette:
     """channel: where calls go (closed with the app); authorize: the server's check of a
     key for the gateway's own routes (gateway/auth.py), None when keys are off;
     max_request_bytes: the largest body, and protobuf form of a request (the server's
     receive limit); tracer_provider: a span per request (None: no tracing);
     relayed_spans: where a server that the gateway calls in process finds the request's
     span, to trace its RPC in (gateway/telemetry.py);
-    metrics_registry: served at /metrics (None: no such route)."""
+    metrics_registry: served at /metrics (None: no such route);
+    render_cache_bytes: room for large answers kept rendered (gateway/rendering.py)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -300,7 +299,8 @@ def create_app(channel: Channel, *, authorize: Authorize | None = None,
         await channel.close()
 
     metrics = [metrics_route(metrics_registry)] if metrics_registry is not None else []
-    app = Starlette(routes=[*routes(channel, authorize, max_request_bytes), *docs_routes(), *metrics],
+    endpoints = routes(channel, authorize, max_request_bytes, Renderer(render_cache_bytes))
+    app = Starlette(routes=[*endpoints, *docs_routes(), *metrics],
                     lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _unexpected_error})
     app.add_middleware(LocalRouteAuth, authorize=authorize)
     # Outermost: refusals are traced too.

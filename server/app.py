@@ -173,7 +173,8 @@ class App:
         return create_app(channel, authorize=self.policy.http_refusal,
                           max_request_bytes=self.config.transport.max_receive_message_bytes,
                           tracer_provider=self.telemetry.provider, metrics_registry=self.telemetry.registry,
-                          relayed_spans=self.telemetry.relayed)
+                          relayed_spans=self.telemetry.relayed,
+                          render_cache_bytes=self.config.gateway_render_cache_bytes)
 
     async def _start_gateway(self) -> None:
         uv_config = uvicorn.Config(self.gateway_app(self.gateway_channel), host=self.config.host,

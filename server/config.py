@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from gateway.rendering import DEFAULT_CACHE_BYTES
 from server.security.settings import SecuritySettings
 from server.transport import TransportSettings
 
@@ -33,6 +34,9 @@ class ServerConfig:
     log_level: str = "INFO"
     # uvicorn's line per REST request (at INFO): formatted and written on the request path.
     access_log: bool = True
+    # Room for large REST answers kept rendered as JSON, by content (gateway/rendering.py);
+    # 0 renders every answer afresh.
+    gateway_render_cache_bytes: int = DEFAULT_CACHE_BYTES
     # Models to serve: mappings {id, kind, engine, checkpoint, device, max_batch, metadata}
     # or bare checkpoint folders (LLMs named after the folder). See docs/configuration.md.
     models: list[Any] = field(default_factory=list)
@@ -93,6 +97,8 @@ class ServerConfig:
             raise ValueError(f"training_concurrency must be at least 1, got {self.training_concurrency}")
         if not 0 < self.background_share <= 1:
             raise ValueError(f"background_share must be in (0, 1], got {self.background_share}")
+        if self.gateway_render_cache_bytes < 0:
+            raise ValueError(f"gateway_render_cache_bytes must be 0 or more, got {self.gateway_render_cache_bytes}")
 
     @property
     def file_roots(self) -> list[Path]:

@@ -423,6 +423,19 @@ def test_rest_register_get_list_bodies_are_exact(server):
     assert type(resp.json()["data"][0]["big"]) is int
 
 
+def test_rest_get_of_a_large_dataset_read_again_and_then_replaced(server):
+    """Large answers are kept rendered (gateway/rendering.py): read again they are the same,
+    and a dataset registered again under the same id reads with its new rows."""
+    http = server.http
+    for version in ("old", "new"):
+        rows = [{"question": f"{version} {i}?", "answer": version, "n": i} for i in range(1000)]
+        assert http.post("/v1beta/datasets", json=rows_body(rows, "kept-large")).status_code == 200
+        for _ in range(2):
+            resp = http.get("/v1beta/datasets/kept-large")
+            assert resp.status_code == 200 and resp.json()["source"] == {"type": "rows", "rows": rows}
+        assert http.delete("/v1beta/datasets/kept-large").status_code == 200
+
+
 def test_rest_uri_source_and_file_rows_are_exact(server):
     path = server.config.data_dir / "files" / "exact.csv"
     path.write_text(QA_CSV)
