@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/datasets_api.py [--clients 1,32] [--sizes 1000,10000,100000] [--seconds 2] [--rounds 3]
                                            [--only get,register,iterrows,append,sizes]
+                                           [--render-cache-bytes N]
 
 (Not bench/datasets.py: a script's folder comes first on sys.path, and that name would
 hide the `datasets` package from every bench beside it.)
@@ -12,7 +13,8 @@ API keys on, no access log, as the gRPC arm writes none), the clients in this on
 (asyncio: grpc.aio, and bench/_http.py's lean HTTP/1.1 client, so that neither
 arm measures mostly its client library). Scenarios: GET dataset (one registered from a file URI,
 whose answer is its definition, and one of 1000 rows given inline, whose answer carries
-every row), register (a small dataset of rows), iterrows (a page of 10 rows from the
+every row: the gateway keeps such large answers rendered, so --render-cache-bytes 0 shows
+what one read once costs), register (a small dataset of rows), iterrows (a page of 10 rows from the
 middle of datasets of each size) and append (one row). Within a scenario the two arms run
 interleaved (gRPC, gateway, gRPC, gateway... for --rounds rounds; bench/_rounds.py).
 
@@ -203,6 +205,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated scenarios to run (get, register, iterrows, "
                         "append, sizes); all when empty")
+    parser.add_argument("--render-cache-bytes", type=int, default=None,
+                        help="the server's gateway_render_cache_bytes (0: every answer rendered afresh, as for "
+                        "large answers read once); its default when not given")
     args = parser.parse_args()
     only = set(args.only.split(",")) - {""}
     client_counts = [int(c) for c in args.clients.split(",")]
@@ -212,7 +217,8 @@ def main():
 
     with tempfile.TemporaryDirectory() as data_dir:
         data_dir = Path(data_dir)
-        server = Server(data_dir, default_models=False, models=[], access_log=False)
+        cache = {} if args.render_cache_bytes is None else {"gateway_render_cache_bytes": args.render_cache_bytes}
+        server = Server(data_dir, default_models=False, models=[], access_log=False, **cache)
         try:
             with grpc.insecure_channel(server.target) as channel:
                 for size in sizes:
