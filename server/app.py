@@ -63,7 +63,7 @@ class App:
     def __init__(self, config: ServerConfig):
         self.config = config
         self.store = open_store(config.storage, config.data_dir, config.postgres_dsn)
-        datasets = DatasetService(self.store, config.file_roots)
+        datasets = DatasetService(self.store, config.file_access)
         specs = [ModelSpec.from_setting(m) for m in config.models]
         if config.default_models:
             specs += default_specs(config.data_dir, specs)
@@ -71,12 +71,12 @@ class App:
         budget = EngineBudget(lambda model_id: self.models.spec(model_id).max_batch, share=config.background_share)
         self.inference = inference = InferenceService(self.models, budget)
         self.jobs = JobRunner(self.store, config.data_dir / "jobs", lease_seconds=config.job_lease_seconds)
-        self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_roots,
+        self.vector_stores = VectorStoreService(self.store, self.jobs, inference, config.file_access,
                                                 index_threshold=config.vector_index_threshold)
         tools = ToolRuntime(self.vector_stores, config.data_dir, config.web_search_provider,
                             config.web_search_api_key)
         self.agents = AgentService(AgentStore(self.store), inference, tools,
-                                   build_shields(config.shields, inference), config.file_roots)
+                                   build_shields(config.shields, inference), config.file_access)
         self.eval = EvalService(BenchmarkRegistry(self.store, datasets), datasets, inference, self.agents, self.jobs,
                                 judge_max_tokens=config.eval_judge_max_tokens)
         self.telemetry = Telemetry(TelemetrySettings.from_config(config), self.store, config.data_dir / "telemetry",
@@ -93,18 +93,18 @@ class App:
             "llamastack.rewardscoring.v0.RewardScoringService": RewardScoringServicer(inference),
             "llamastack.vectorstore.v0.VectorStoreService": VectorStoreServicer(self.vector_stores),
             "llamastack.batchinference.v0.BatchInferenceService": BatchInferenceServicer(
-                BatchInference(self.jobs, inference, config.file_roots)),
+                BatchInference(self.jobs, inference, config.file_access)),
             "llamastack.batchrewardscoring.v0.BatchRewardScoringService": BatchRewardScoringServicer(
-                BatchRewardScoring(self.jobs, inference, config.file_roots)),
+                BatchRewardScoring(self.jobs, inference, config.file_access)),
             "llamastack.syntheticdatagen.v0.SyntheticDataGenService": SyntheticDataGenServicer(
-                SyntheticDataGen(self.jobs, inference, config.file_roots)),
+                SyntheticDataGen(self.jobs, inference, config.file_access)),
             "llamastack.agents.v1alpha.AgentsService": AgentsServicer(self.agents),
             "llamastack.agents.v0.AgentsService": DraftAgentsServicer(DraftAgentExecution(self.agents),
                                                                       DraftMemories(self.vector_stores)),
             "llamastack.eval.v1alpha.EvalService": EvalServicer(self.eval),
             "llamastack.posttraining.v1alpha.PostTrainingService": PostTrainingServicer(PostTraining(training,
                                                                                                      datasets)),
-            "llamastack.finetuning.v0.FineTuningService": FineTuningServicer(FineTuning(training, config.file_roots)),
+            "llamastack.finetuning.v0.FineTuningService": FineTuningServicer(FineTuning(training, config.file_access)),
         }
         implemented = set(servicers) | {"llamastack.inspect.v1.InspectService"}
         self.health = health.aio.HealthServicer()

@@ -11,6 +11,7 @@ import yaml
 from gateway.rendering import DEFAULT_CACHE_BYTES
 from server.security.settings import SecuritySettings
 from server.transport import TransportSettings
+from server.uris import DEFAULT_MAX_FILE_BYTES, FileAccess
 
 
 @dataclass
@@ -29,6 +30,9 @@ class ServerConfig:
     # Folders whose files may be named by file:// URIs (dataset sources, documents).
     # Empty: the data directory's `files` folder only.
     allowed_roots: list[Path] = field(default_factory=list)
+    # The largest file a file:// URI may name (dataset sources, documents, batch inputs,
+    # training data): each is read whole, so this bounds a request's memory.
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # Seconds that in-flight calls get to finish after SIGTERM.
     grace_period: float = 30.0
     log_level: str = "INFO"
@@ -97,12 +101,18 @@ class ServerConfig:
             raise ValueError(f"training_concurrency must be at least 1, got {self.training_concurrency}")
         if not 0 < self.background_share <= 1:
             raise ValueError(f"background_share must be in (0, 1], got {self.background_share}")
+        if self.max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be at least 1, got {self.max_file_bytes}")
         if self.gateway_render_cache_bytes < 0:
             raise ValueError(f"gateway_render_cache_bytes must be 0 or more, got {self.gateway_render_cache_bytes}")
 
     @property
     def file_roots(self) -> list[Path]:
         return self.allowed_roots or [(self.data_dir / "files").resolve()]
+
+    @property
+    def file_access(self) -> FileAccess:
+        return FileAccess(tuple(self.file_roots), self.max_file_bytes)
 
     @classmethod
     def load(cls, path: Path | None, overrides: dict[str, Any]) -> ServerConfig:

@@ -15,13 +15,12 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from server.errors import InvalidArgument
-from server.uris import decode_data_uri, read_file, resolve_file_uri, scheme_of
+from server.uris import FileAccess, decode_data_uri, scheme_of
 
 _EXTENSIONS = {
     ".txt": "text", ".text": "text", ".log": "text", ".rst": "text",
@@ -74,19 +73,19 @@ def file_uri(value: str) -> str:
     return value
 
 
-def load_uri(uri: str, mime_type: str | None, allowed_roots: Sequence[Path], *,
+def load_uri(uri: str, mime_type: str | None, files: FileAccess, *,
              field_name: str, mime_field: str) -> tuple[str, str, str]:
     """(text, format, source) of a file:// or data: URI (blocking: run it in a thread)."""
     if not uri:
         raise InvalidArgument(field_name, "is empty")
     scheme = scheme_of(uri)
     if scheme == "file":
-        path = resolve_file_uri(uri, allowed_roots, field_name)
+        path = files.resolve(uri, field_name)
         fmt = media_format(mime_type, mime_field) if mime_type else _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
             raise InvalidArgument(field_name, f"unsupported file extension {path.suffix or '(none)'!r}: expected "
                                               f"{', '.join(sorted(_EXTENSIONS))}, or give mime_type")
-        return to_text(read_file(path, field_name), fmt, what=f"file {str(path)!r}", field_name=field_name), fmt, uri
+        return to_text(files.read(path, field_name), fmt, what=f"file {str(path)!r}", field_name=field_name), fmt, uri
     if scheme == "data":
         data, media_type = decode_data_uri(uri, field_name)
         fmt = media_format(mime_type, mime_field) if mime_type else media_format(media_type, field_name)

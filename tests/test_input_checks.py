@@ -23,10 +23,11 @@ from llamastack.datasetio.v1beta import datasetio_pb2
 from llamastack.datasets.v1beta import datasets_pb2
 from llamastack_grpc import http_bindings, services
 from llamastack_grpc.jsonmap import to_json
+from server.batch.inputs import read_location
 from server.documents import load_uri
 from server.embedded import EmbeddedServer
 from server.errors import InvalidArgument
-from server.uris import MAX_SOURCE_BYTES
+from server.uris import DEFAULT_MAX_FILE_BYTES, FileAccess
 
 PURPOSE = "eval/question-answer"
 JSON = {"content-type": "application/json"}
@@ -211,11 +212,12 @@ def test_a_2_gib_sparse_file_source_is_400_without_reading_it(live):
         _grpc(live, "/llamastack.datasets.v1beta.DatasetsService/RegisterDataset", request, datasets_pb2.Dataset)
     assert_invalid_argument(caught.value, "source.uri")
     # Documents (vector stores, agent turns) go through the same reader and cap.
-    with pytest.raises(InvalidArgument, match=f"larger than the limit of {MAX_SOURCE_BYTES} bytes"):
-        load_uri((files / "huge.txt").as_uri(), None, [files], field_name="documents[0].uri", mime_field="m")
+    with pytest.raises(InvalidArgument, match=f"larger than the limit of {DEFAULT_MAX_FILE_BYTES} bytes"):
+        load_uri((files / "huge.txt").as_uri(), None, FileAccess((files,)), field_name="documents[0].uri",
+                 mime_field="m")
     growth = _rss_peak_bytes() - before
     print(f"peak RSS growth refusing a 2 GiB source: {growth / 1e6:.1f} MB")
-    assert f"larger than the limit of {MAX_SOURCE_BYTES} bytes" in detail
+    assert f"larger than the limit of {DEFAULT_MAX_FILE_BYTES} bytes" in detail
     assert growth < 8 << 20, growth
     os.remove(files / "huge.jsonl")
     os.remove(files / "huge.txt")
@@ -226,13 +228,41 @@ def test_a_source_just_past_the_cap_is_400_and_one_within_it_is_read(live):
     line = b'{"q": "' + b"z" * 1000 + b'"}\n'
     (files / "ok.jsonl").write_bytes(line * 3)
     with open(files / "over.jsonl", "wb") as over:
-        over.truncate(MAX_SOURCE_BYTES + 1)
+        over.truncate(DEFAULT_MAX_FILE_BYTES + 1)
     ok = live.http.post("/v1beta/datasets", json={"dataset_id": "ok", "purpose": PURPOSE,
                                                   "source": {"type": "uri", "uri": (files / "ok.jsonl").as_uri()}})
     assert ok.status_code == 200, ok.text
     over = live.http.post("/v1beta/datasets", json={"purpose": PURPOSE,
                                                     "source": {"type": "uri", "uri": (files / "over.jsonl").as_uri()}})
     assert "larger than the limit" in assert_error_body(over, 400, "source.uri: ")
+
+
+def test_max_file_bytes_bounds_every_reader_of_file_uris(tmp_path):
+    (tmp_path / "files").mkdir()
+    at_limit, over = tmp_path / "files" / "at.jsonl", tmp_path / "files" / "over.jsonl"
+    at_limit.write_bytes(b'{"q": "' + b"z" * 4082 + b'"}\n')
+    over.write_bytes(at_limit.read_bytes() + b"\n")
+    assert at_limit.stat().st_size == 4096
+    access = FileAccess((tmp_path / "files",), max_bytes=4096)
+    assert read_location(at_limit.as_uri(), "input_file_path", access) == at_limit.read_bytes()
+    with pytest.raises(InvalidArgument, match="larger than the limit of 4096 bytes") as refused:
+        read_location(str(over), "input_file_path", access)  # a batch job's input, as a bare path
+    assert refused.value.field == "input_file_path"
+    server = EmbeddedServer(make_config(tmp_path, max_file_bytes=4096))
+    try:
+        def register(path):
+            return server.http.post("/v1beta/datasets", json={
+                "purpose": PURPOSE, "source": {"type": "uri", "uri": path.as_uri()}})
+        assert register(at_limit).status_code == 200
+        detail = assert_error_body(register(over), 400, "source.uri: ")
+        assert "larger than the limit of 4096 bytes" in detail
+    finally:
+        server.stop()
+
+
+def test_max_file_bytes_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="max_file_bytes must be at least 1"):
+        make_config(tmp_path, max_file_bytes=0)
 
 
 # ---------------------------------------------------------------- operations not built yet

@@ -27,6 +27,7 @@ from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
 from llamastack.vectorstore.v0 import vectorstore_pb2_grpc
 from server import documents as docs
 from server.errors import InvalidArgument
+from server.uris import FileAccess
 from server.vectorstores.index import VectorIndex
 from server.vectorstores.keys import CHUNKS, DOCUMENTS, STORES, unpack_chunk_key
 
@@ -498,7 +499,8 @@ def test_formats_become_text():
     assert docs.json_text({"a": {"b": 1, "c": [1, 2]}, "d": None}) == "a.b: 1\na.c: 1, 2\nd: null"
     assert docs.to_text(b'{"q": "why"}\n\n{"q": "how"}\n', "jsonl", what="t", field_name="f") == "q: why\n\nq: how"
     assert docs.json_text([{"x": 1}, {"x": 2}]) == "x: 1\n\nx: 2"
-    text, fmt, source = docs.load_uri("data:text/markdown,%23%20Title", None, [], field_name="u", mime_field="m")
+    text, fmt, source = docs.load_uri("data:text/markdown,%23%20Title", None, FileAccess(()), field_name="u",
+                                      mime_field="m")
     assert (text, fmt, source) == ("# Title", "markdown", "data:")
     with pytest.raises(InvalidArgument) as caught:
         docs.to_text(b"\xff", "text", what="t", field_name="f")

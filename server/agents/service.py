@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from pathlib import Path
 
 from google.protobuf import timestamp_pb2
 
@@ -22,6 +21,7 @@ from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference import tool_formats
 from server.inference.chat import ChatRequest, input_schema, sampling_settings, tool_from_def
 from server.inference.service import InferenceService
+from server.uris import FileAccess
 
 
 def _now() -> timestamp_pb2.Timestamp:
@@ -32,11 +32,11 @@ def _now() -> timestamp_pb2.Timestamp:
 
 class AgentService:
     def __init__(self, store: AgentStore, inference: InferenceService, tools: ToolRuntime, shields: dict,
-                 file_roots: list[Path]):
+                 files: FileAccess):
         self._store = store
         self._inference = inference
         self._shields = shields
-        self._file_roots = file_roots  # where documents named by file:// may be read
+        self._files = files  # where and how much documents named by file:// may read
         self._runner = TurnRunner(store, inference, tools, shields)
 
     def close(self) -> None:
@@ -182,7 +182,7 @@ class AgentService:
         kind = content.WhichOneof("content")
         mime = document.mime_type or None
         if kind == "url":
-            text, _, _ = await asyncio.to_thread(load_uri, content.url.uri, mime, self._file_roots,
+            text, _, _ = await asyncio.to_thread(load_uri, content.url.uri, mime, self._files,
                                                  field_name=f"{field}.content.uri", mime_field=f"{field}.mime_type")
             return text
         if kind == "text":

@@ -44,7 +44,7 @@ class BatchInference(BatchJobs):
         self._inference.check_chat(chat_request(params, [{"role": "user", "content": ""}]))
         if not request.HasField("prompt_file_path"):
             raise InvalidArgument("prompt_file_path", "is required")
-        data = await asyncio.to_thread(read_path, request.prompt_file_path, "prompt_file_path", self._allowed_roots)
+        data = await asyncio.to_thread(read_path, request.prompt_file_path, "prompt_file_path", self._files)
         parsed = await asyncio.to_thread(parse, data, "prompt_file_path")
         params["input_file_path"] = echo_path(request.prompt_file_path)
         return self.job(await self._submit(params, parsed))

@@ -9,7 +9,6 @@ resumed job never reads the file again."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ from llamastack.common.v0 import common_pb2 as v0
 from llamastack_grpc.jsonmap import JsonMappingError, from_json, to_json
 from server.errors import InvalidArgument, ServiceError
 from server.inference import draft_messages
-from server.uris import decode_data_uri, resolve_file_uri, scheme_of
+from server.uris import FileAccess, decode_data_uri, scheme_of
 
-MAX_INPUT_BYTES = 256 << 20
 _LINE_KEYS = ("custom_id", "messages")
 
 
@@ -48,7 +46,7 @@ class InputLine:
 # ---------------------------------------------------------------- sources
 
 
-def read_path(path: v0.Path, field: str, allowed_roots: Sequence[Path]) -> bytes:
+def read_path(path: v0.Path, field: str, files: FileAccess) -> bytes:
     """The bytes a draft Path names: `raw_bytes` (the JSONL itself), `filepath` (an
     absolute path under an allowed root) or `uri` (file:// under an allowed root, or
     data:). Without a type, a value with a scheme is a URI and one starting with / a path."""
@@ -61,36 +59,29 @@ def read_path(path: v0.Path, field: str, allowed_roots: Sequence[Path]) -> bytes
     if kind == v0.PATH_TYPE_FILEPATH or (kind == v0.PATH_TYPE_UNSPECIFIED and value.startswith("/")):
         if not value.startswith("/"):
             raise InvalidArgument(f"{field}.value", f"a filepath must be absolute, got {value!r}")
-        return _read_file(Path(value).as_uri(), f"{field}.value", allowed_roots)
+        return _read_file(Path(value).as_uri(), f"{field}.value", files)
     if kind == v0.PATH_TYPE_URI or scheme_of(value) in ("file", "data"):
-        return read_location(value, f"{field}.value", allowed_roots)
+        return read_location(value, f"{field}.value", files)
     raise InvalidArgument(f"{field}.type", "is required: raw_bytes, filepath or uri")
 
 
-def read_location(value: str, field: str, allowed_roots: Sequence[Path]) -> bytes:
+def read_location(value: str, field: str, files: FileAccess) -> bytes:
     """The bytes a plain string names: an absolute path, a file:// URI or a data: URI."""
     if not value:
         raise InvalidArgument(field, "is required")
     if value.startswith("/"):
-        return _read_file(Path(value).as_uri(), field, allowed_roots)
+        return _read_file(Path(value).as_uri(), field, files)
     scheme = scheme_of(value)
     if scheme == "file":
-        return _read_file(value, field, allowed_roots)
+        return _read_file(value, field, files)
     if scheme == "data":
         data, _ = decode_data_uri(value, field)
         return data
     raise InvalidArgument(field, f"must be an absolute path, a file:// URI or a data: URI, got {value[:60]!r}")
 
 
-def _read_file(uri: str, field: str, allowed_roots: Sequence[Path]) -> bytes:
-    path = resolve_file_uri(uri, allowed_roots, field)
-    try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InvalidArgument(field, f"file {str(path)!r} is {size} bytes; at most {MAX_INPUT_BYTES} are read")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidArgument(field, f"cannot read file {str(path)!r}: {exc.strerror or exc}") from None
+def _read_file(uri: str, field: str, files: FileAccess) -> bytes:
+    return files.read(files.resolve(uri, field), field)
 
 
 # ---------------------------------------------------------------- lines

@@ -5,8 +5,7 @@ whose output lines can be read back a page at a time."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from google.protobuf.message import Message
@@ -19,6 +18,7 @@ from server.errors import FailedPrecondition, InvalidArgument, NotFound
 from server.inference.service import InferenceService
 from server.jobs import JobContext, JobRecord, JobRunner
 from server.jobs.helpers import BATCH_JOB_STATUS, job_of_kind, timestamp
+from server.uris import FileAccess
 
 MAX_GENERATIONS = 128
 JOBS_AT_ONCE = 2  # per kind; their lines share the engines' background budget
@@ -29,10 +29,10 @@ class BatchJobs(ABC):
     noun: str  # "Batch inference job": how errors name a job of this kind
     outputs_type: type[Message]  # the List...OutputsResponse: its first field holds the success lines
 
-    def __init__(self, runner: JobRunner, inference: InferenceService, allowed_roots: Sequence[Path]):
+    def __init__(self, runner: JobRunner, inference: InferenceService, files: FileAccess):
         self._runner = runner
         self._inference = inference
-        self._allowed_roots = list(allowed_roots)
+        self._files = files
         runner.register(self.kind, self._work, concurrency=JOBS_AT_ONCE, resumable=True)
 
     # ---------------------------------------------------------------- what each kind says

@@ -32,7 +32,7 @@ class BatchRewardScoring(BatchJobs):
         if not request.HasField("prompt_with_response_path"):
             raise InvalidArgument("prompt_with_response_path", "is required")
         data = await asyncio.to_thread(read_path, request.prompt_with_response_path, "prompt_with_response_path",
-                                       self._allowed_roots)
+                                       self._files)
         parsed = await asyncio.to_thread(parse, data, "prompt_with_response_path", True)
         params = {"reward_model": model, "scoring_function": function,
                   "metadata": struct_to_dict(request.metadata) if request.HasField("metadata") else {},

@@ -38,7 +38,7 @@ class SyntheticDataGen(BatchJobs):
             wanted.name if wanted.HasField("name") else None,
             struct_to_dict(wanted.params) if wanted.HasField("params") else {})
         data = await asyncio.to_thread(read_location, request.prompt_file_path, "prompt_file_path",
-                                       self._allowed_roots)
+                                       self._files)
         parsed = await asyncio.to_thread(parse, data, "prompt_file_path")
         params["input_file_path"] = request.prompt_file_path if not request.prompt_file_path.startswith(
             "data:") else "data:"

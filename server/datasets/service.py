@@ -16,7 +16,6 @@ import asyncio
 import struct as _struct
 import uuid
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from google.protobuf import struct_pb2
 
@@ -26,6 +25,7 @@ from server.datasets.sources import load_uri_rows
 from server.errors import AlreadyExists, InvalidArgument, NotFound
 from server.ids import check_id
 from server.storage import KeyValueStore, Transaction
+from server.uris import FileAccess
 
 DATASETS_TABLE = "datasets"
 ROWS_TABLE = "dataset_rows"
@@ -61,9 +61,9 @@ def _structs_from_dicts(rows: Iterable[dict]) -> list[bytes]:
 
 
 class DatasetService:
-    def __init__(self, store: KeyValueStore, allowed_roots: Sequence[Path]):
+    def __init__(self, store: KeyValueStore, files: FileAccess):
         self._store = store
-        self._allowed_roots = [Path(root) for root in allowed_roots]
+        self._files = files
         store.open_tables(DATASETS_TABLE, ROWS_TABLE)
 
     # ------------------------------------------------------------ Datasets
@@ -103,10 +103,9 @@ class DatasetService:
             uri = source.uri.uri
             if not uri:
                 raise InvalidArgument("source.uri", "is required")
-            roots = self._allowed_roots
 
             def load() -> list[bytes]:
-                return _structs_from_dicts(load_uri_rows(uri, roots))
+                return _structs_from_dicts(load_uri_rows(uri, self._files))
 
             rows = await asyncio.to_thread(load)
         else:

@@ -19,13 +19,12 @@ import json
 import math
 import sys
 import uuid
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from llamastack_grpc import MAX_JSON_DEPTH, quoted
 from server.errors import InvalidArgument
-from server.uris import decode_data_uri, read_file, resolve_file_uri, scheme_of
+from server.uris import FileAccess, decode_data_uri, scheme_of
 
 FIELD = "source.uri"
 _DOUBLE_MAX = sys.float_info.max
@@ -52,18 +51,18 @@ def _fail(message: str) -> InvalidArgument:
     return InvalidArgument(FIELD, message)
 
 
-def load_uri_rows(uri: str, allowed_roots: Sequence[Path]) -> list[dict[str, Any]]:
+def load_uri_rows(uri: str, files: FileAccess) -> list[dict[str, Any]]:
     """Return the rows that `uri` names (blocking: call it in a worker thread)."""
     if not uri:
         raise _fail("uri is empty")
     scheme = scheme_of(uri)
     if scheme == "file":
-        path = resolve_file_uri(uri, allowed_roots, FIELD)
+        path = files.resolve(uri, FIELD)
         fmt = _EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
             raise _fail(f"unsupported file extension {quoted(path.suffix or '(none)')} for {quoted(str(path))}: "
                         "expected .jsonl, .json, .csv or .parquet")
-        return parse_rows(read_file(path, FIELD), fmt, what=f"file {quoted(str(path))}")
+        return parse_rows(files.read(path, FIELD), fmt, what=f"file {quoted(str(path))}")
     if scheme == "data":
         data, media_type = decode_data_uri(uri, FIELD)
         fmt = _MEDIA_TYPES.get(media_type.lower())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from google.protobuf import json_format
@@ -57,9 +57,9 @@ DEFAULT_LR = 1e-4
 
 
 class FineTuning:
-    def __init__(self, engine: TrainingEngine, allowed_roots: Sequence[Path]):
+    def __init__(self, engine: TrainingEngine, files: uris.FileAccess):
         self._engine = engine
-        self._roots = [Path(root) for root in allowed_roots]
+        self._files = files
 
     async def submit(self, config: pb.Config) -> pb.FineTuningJob:
         if not config.HasField("model") or not config.model:
@@ -104,7 +104,7 @@ class FineTuning:
     def _read(self, uri: str, field: str) -> bytes:
         scheme = uris.scheme_of(uri)
         if scheme == "file":
-            return uris.read_file(uris.resolve_file_uri(uri, self._roots, field), field)
+            return self._files.read(self._files.resolve(uri, field), field)
         if scheme == "data":
             return uris.decode_data_uri(uri, field)[0]
         raise InvalidArgument(field, "must be a file:// or data: URI of a JSONL file")

@@ -17,7 +17,6 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from server.ids import check_id
 from server.jobs import JobContext, JobRecord, JobRunner
 from server.jobs.helpers import BATCH_JOB_STATUS, finish_anyway, job_of_kind, until_cancelled, with_record_times
 from server.storage import KeyValueStore, Transaction
+from server.uris import FileAccess
 from server.vectorstores import keys
 from server.vectorstores.embedding import StoreModels
 from server.vectorstores.search import Indexes
@@ -63,12 +63,12 @@ def file_document_id(uri: str) -> str:
 
 class InsertJobs:
     def __init__(self, store: KeyValueStore, jobs: JobRunner, models: StoreModels, indexes: Indexes,
-                 allowed_roots: Sequence[Path]):
+                 files: FileAccess):
         self._store = store
         self._jobs = jobs
         self._models = models
         self._indexes = indexes
-        self._allowed_roots = [Path(root) for root in allowed_roots]
+        self._files = files
         jobs.register(INSERT, self._run, concurrency=2)
 
     # ---------------------------------------------------------------- API
@@ -162,7 +162,7 @@ class InsertJobs:
                 text, fmt = docs.load_inline(content, mime_type, field_name=source_field, mime_field=mime_field)
                 source = "inline"
             else:
-                text, fmt, source = docs.load_uri(uri, mime_type, self._allowed_roots, field_name=source_field,
+                text, fmt, source = docs.load_uri(uri, mime_type, self._files, field_name=source_field,
                                                   mime_field=mime_field)
             if not text.strip():
                 raise InvalidArgument(source_field, "holds no text to embed")

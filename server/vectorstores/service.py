@@ -14,7 +14,6 @@ import asyncio
 import time
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb
@@ -26,6 +25,7 @@ from server.jobs import JobRunner
 from server.jobs.helpers import timestamp
 from server.storage import KeyValueStore, Transaction
 from server.telemetry.instrument import traced
+from server.uris import FileAccess
 from server.vectorstores import keys
 from server.vectorstores.deletes import DeleteJobs
 from server.vectorstores.embedding import StoreModels
@@ -39,13 +39,13 @@ DEFAULT_CHUNK_OVERLAP = 40
 
 class VectorStoreService:
     def __init__(self, store: KeyValueStore, jobs: JobRunner, inference: InferenceService,
-                 allowed_roots: Sequence[Path], index_threshold: int = DEFAULT_THRESHOLD):
+                 files: FileAccess, index_threshold: int = DEFAULT_THRESHOLD):
         self._store = store
         store.open_tables(*keys.TABLES)
         self._models = StoreModels(inference)
         self._indexes = Indexes(store, index_threshold)
         self._search = Search(store, self._models, self._indexes)
-        self.inserts = InsertJobs(store, jobs, self._models, self._indexes, allowed_roots)
+        self.inserts = InsertJobs(store, jobs, self._models, self._indexes, files)
         self.deletes = DeleteJobs(store, jobs, self._indexes)
 
     async def recover(self) -> None:
