@@ -240,7 +240,7 @@ def test_a_source_just_past_the_cap_is_400_and_one_within_it_is_read(live):
 def test_max_file_bytes_bounds_every_reader_of_file_uris(tmp_path):
     (tmp_path / "files").mkdir()
     at_limit, over = tmp_path / "files" / "at.jsonl", tmp_path / "files" / "over.jsonl"
-    at_limit.write_bytes(b'{"q": "' + b"z" * 4082 + b'"}\n')
+    at_limit.write_bytes(b'{"q": "' + b"z" * 4086 + b'"}\n')
     over.write_bytes(at_limit.read_bytes() + b"\n")
     assert at_limit.stat().st_size == 4096
     access = FileAccess((tmp_path / "files",), max_bytes=4096)

@@ -14,6 +14,7 @@ from llamastack.datasets.v1beta import datasets_pb2
 from server.agents.store import IN_PROGRESS, TURNS, AgentStore, TurnStatus
 from server.config import ServerConfig
 from server.datasets.service import DatasetService
+from server.uris import FileAccess
 from tests.conftest import RunningServer, make_config
 
 DATASETS, DATASETIO = "llamastack.datasets.v1beta.DatasetsService/", "llamastack.datasetio.v1beta.DatasetIOService/"
@@ -27,7 +28,8 @@ def _row(replica: int, batch: int, item: int) -> struct_pb2.Struct:
 
 async def test_appends_to_one_dataset_from_two_replicas_keep_every_row_once(open_store, tmp_path):
     first = open_store()
-    replicas = [DatasetService(first, [tmp_path]), DatasetService(open_store.replica(first), [tmp_path])]
+    files = FileAccess((tmp_path,))
+    replicas = [DatasetService(first, files), DatasetService(open_store.replica(first), files)]
     request = datasets_pb2.RegisterDatasetRequest(dataset_id="shared",
                                                   purpose=datasets_pb2.DATASET_PURPOSE_EVAL_QUESTION_ANSWER)
     request.source.rows.rows.append(_row(-1, -1, -1))

@@ -16,6 +16,7 @@ from llamastack.datasets.v1beta import datasets_pb2
 from server.datasets.service import DatasetService
 from server.errors import AlreadyExists, InvalidArgument, NotFound
 from server.storage import LmdbStore
+from server.uris import FileAccess
 
 QA = datasets_pb2.DATASET_PURPOSE_EVAL_QUESTION_ANSWER
 
@@ -50,7 +51,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def svc(store, data_dir):
-    return DatasetService(store, [data_dir])
+    return DatasetService(store, FileAccess((data_dir,)))
 
 
 def register_rows(svc, rows, dataset_id=None, metadata=None):
@@ -380,7 +381,7 @@ def test_iterrows_does_not_leak_between_prefix_ids(svc):
 
 def test_append_persists_across_reopen(tmp_path, data_dir):
     store = LmdbStore(tmp_path / "db2")
-    svc = DatasetService(store, [data_dir])
+    svc = DatasetService(store, FileAccess((data_dir,)))
     register_rows(svc, [{"i": 0}, {"i": 1}], dataset_id="grow")
     run(svc.append_rows("grow", [struct({"i": 2}), struct({"i": 3})]))
     run(svc.append_rows("grow", [struct({"i": 4})]))
@@ -388,7 +389,7 @@ def test_append_persists_across_reopen(tmp_path, data_dir):
 
     store = LmdbStore(tmp_path / "db2")
     try:
-        svc = DatasetService(store, [data_dir])
+        svc = DatasetService(store, FileAccess((data_dir,)))
         assert all_rows(svc, "grow") == [{"i": i} for i in range(5)]
         assert page_of(svc, "grow", 3, 1) == ([{"i": 3}], True)
         run(svc.append_rows("grow", [struct({"i": 5})]))
