@@ -1,4 +1,4 @@
-"""JSON bodies of unary answers. Rendering a message through Python costs about 1 µs per
+"""JSON bodies of unary answers. Rendering a message through Python costs a few µs per
 value, so a large answer (a dataset holding its rows inline: 3000 values, 5-10 ms) costs
 the gateway many times what its gRPC call does. Those answers are kept, rendered, by their
 content: the same message read again (every GET of that dataset, from any client) is
