@@ -32,13 +32,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import grpc  # noqa: E402
 import httpx  # noqa: E402
-from _rounds import figure, interleaved, ratio  # noqa: E402
-from _server import HEADERS, METADATA, Server  # noqa: E402
 
+from bench._rounds import figure, interleaved, ratio  # noqa: E402
+from bench._server import HEADERS, METADATA, Server  # noqa: E402
 from llamastack.agents.v1alpha import agents_pb2, agents_pb2_grpc  # noqa: E402
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E402

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
-from _engine import engine_batch  # noqa: E402
-
+from bench._engine import engine_batch  # noqa: E402
 from llamastack.batchinference.v0 import batchinference_pb2 as batch_pb2  # noqa: E402
 from llamastack.batchinference.v0 import batchinference_pb2_grpc as batch_grpc  # noqa: E402
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402

@@ -26,12 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
-from _engine import engine_batch, prompt_ids  # noqa: E402
-from _rounds import figure, interleaved, ratio  # noqa: E402
-from _server import HEADERS, METADATA, security_settings  # noqa: E402
-
+from bench._engine import engine_batch, prompt_ids  # noqa: E402
+from bench._rounds import figure, interleaved, ratio  # noqa: E402
+from bench._server import HEADERS, METADATA, security_settings  # noqa: E402
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.inference.v0 import inference_pb2, inference_pb2_grpc  # noqa: E402
 from llamastack.inference.v1alpha import inference_pb2 as rerank_pb2  # noqa: E402

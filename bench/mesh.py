@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import grpc  # noqa: E402
 import httpx  # noqa: E402

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python"), str(ROOT / "tests")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python"), str(ROOT / "tests")]
 
 import yaml  # noqa: E402
 from google.protobuf import struct_pb2  # noqa: E402

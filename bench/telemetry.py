@@ -27,15 +27,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import grpc  # noqa: E402
 import httpx  # noqa: E402
-from _http import Connection, request_bytes  # noqa: E402
-from _server import Server  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: E402
 
+from bench._http import Connection, request_bytes  # noqa: E402
+from bench._server import Server  # noqa: E402
 from llamastack.datasets.v1beta import datasets_pb2  # noqa: E402
 from llamastack.telemetry.v1alpha import telemetry_pb2 as pb  # noqa: E402
 from llamastack.telemetry.v1alpha import telemetry_pb2_grpc  # noqa: E402

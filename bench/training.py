@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python"), str(ROOT / "bench")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
-from _rounds import figure, interleaved, ratio  # noqa: E402
-
+from bench._rounds import figure, interleaved, ratio  # noqa: E402
 from server.config import ServerConfig  # noqa: E402
 from server.embedded import EmbeddedServer  # noqa: E402
 from server.inference import demo_model  # noqa: E402

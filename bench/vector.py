@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 from llamastack.common.v0 import common_pb2 as v0  # noqa: E402
 from llamastack.vectorstore.v0 import vectorstore_pb2 as pb  # noqa: E402

@@ -1,12 +1,11 @@
 """Datasets benchmark: the REST gateway against direct gRPC on the same server, closed loop
 (each client sends its next request when the last one is answered), at 1 and at N clients.
 
-    .venv/bin/python bench/datasets_api.py [--clients 1,32] [--sizes 1000,10000,100000] [--seconds 2] [--rounds 3]
-                                           [--only get,register,iterrows,append,sizes]
-                                           [--render-cache-bytes N]
+    .venv/bin/python bench/datasets.py [--clients 1,32] [--sizes 1000,10000,100000] [--seconds 2] [--rounds 3]
+                                       [--only get,register,iterrows,append,sizes] [--render-cache-bytes N]
 
-(Not bench/datasets.py: a script's folder comes first on sys.path, and that name would
-hide the `datasets` package from every bench beside it.)
+(Every bench puts the repository in place of its own folder on sys.path and imports its
+helpers as `bench._...`, so this file cannot hide Hugging Face's `datasets` package.)
 
 The server runs in its own process as production runs it (bench/_server.py: tracing and
 API keys on, no access log, as the gRPC arm writes none), the clients in this one
@@ -35,13 +34,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+# The repository in place of this folder on sys.path: bench/datasets.py would hide Hugging Face's datasets.
+sys.path[:1] = [str(ROOT), str(ROOT / "clients" / "python")]
 
 import grpc  # noqa: E402
-from _http import Connection, request_bytes  # noqa: E402
-from _rounds import figure, interleaved, ratio  # noqa: E402
-from _server import HEADERS, METADATA, Server  # noqa: E402
 
+from bench._http import Connection, request_bytes  # noqa: E402
+from bench._rounds import figure, interleaved, ratio  # noqa: E402
+from bench._server import HEADERS, METADATA, Server  # noqa: E402
 from llamastack.datasetio.v1beta import datasetio_pb2, datasetio_pb2_grpc  # noqa: E402
 from llamastack.datasets.v1beta import datasets_pb2, datasets_pb2_grpc  # noqa: E402
 from llamastack_grpc.jsonmap import from_json  # noqa: E402
