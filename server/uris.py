@@ -60,6 +60,10 @@ class FileAccess:
             raise InvalidArgument(field_name, f"path {quoted(raw)} is not a regular file")
         return resolved
 
+    def read_uri(self, uri: str, field_name: str) -> bytes:
+        """The bytes of the file a file:// URI names (blocking: run it in a worker thread)."""
+        return self.read(self.resolve(uri, field_name), field_name)
+
     def read(self, path: Path, field_name: str) -> bytes:
         """The bytes of a file that resolve returned, refused past max_bytes: by its size
         before reading, and by a capped read should it grow meanwhile (blocking: run it in

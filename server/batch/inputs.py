@@ -59,7 +59,7 @@ def read_path(path: v0.Path, field: str, files: FileAccess) -> bytes:
     if kind == v0.PATH_TYPE_FILEPATH or (kind == v0.PATH_TYPE_UNSPECIFIED and value.startswith("/")):
         if not value.startswith("/"):
             raise InvalidArgument(f"{field}.value", f"a filepath must be absolute, got {value!r}")
-        return _read_file(Path(value).as_uri(), f"{field}.value", files)
+        return files.read_uri(Path(value).as_uri(), f"{field}.value")
     if kind == v0.PATH_TYPE_URI or scheme_of(value) in ("file", "data"):
         return read_location(value, f"{field}.value", files)
     raise InvalidArgument(f"{field}.type", "is required: raw_bytes, filepath or uri")
@@ -70,18 +70,14 @@ def read_location(value: str, field: str, files: FileAccess) -> bytes:
     if not value:
         raise InvalidArgument(field, "is required")
     if value.startswith("/"):
-        return _read_file(Path(value).as_uri(), field, files)
+        return files.read_uri(Path(value).as_uri(), field)
     scheme = scheme_of(value)
     if scheme == "file":
-        return _read_file(value, field, files)
+        return files.read_uri(value, field)
     if scheme == "data":
         data, _ = decode_data_uri(value, field)
         return data
     raise InvalidArgument(field, f"must be an absolute path, a file:// URI or a data: URI, got {value[:60]!r}")
-
-
-def _read_file(uri: str, field: str, files: FileAccess) -> bytes:
-    return files.read(files.resolve(uri, field), field)
 
 
 # ---------------------------------------------------------------- lines

@@ -104,7 +104,7 @@ class FineTuning:
     def _read(self, uri: str, field: str) -> bytes:
         scheme = uris.scheme_of(uri)
         if scheme == "file":
-            return self._files.read(self._files.resolve(uri, field), field)
+            return self._files.read_uri(uri, field)
         if scheme == "data":
             return uris.decode_data_uri(uri, field)[0]
         raise InvalidArgument(field, "must be a file:// or data: URI of a JSONL file")
