@@ -127,10 +127,27 @@ class ServerConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        _check_scalar_types(cls, values)
         try:
             return cls(**values)
         except TypeError as exc:  # an unknown key inside a section (tls, api_keys...)
             raise ValueError(str(exc)) from None
+
+
+_SCALARS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _check_scalar_types(cls: type, values: dict[str, Any]) -> None:
+    """Each setting whose default is a plain scalar is given as one of that type (YAML
+    reads `abc` or `1e9` as a string, and `yes` as true)."""
+    for setting in dataclasses.fields(cls):
+        expected = type(setting.default)
+        if setting.name not in values or expected not in _SCALARS:
+            continue
+        value = values[setting.name]
+        accepted = (int, float) if expected is float else (expected,)
+        if not isinstance(value, accepted) or (expected is not bool and isinstance(value, bool)):
+            raise ValueError(f"{setting.name}: expected {_SCALARS[expected]}, got {value!r}")
 
 
 def _section(kind: type, value: Any, name: str):

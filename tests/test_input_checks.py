@@ -24,6 +24,7 @@ from llamastack.datasets.v1beta import datasets_pb2
 from llamastack_grpc import http_bindings, services
 from llamastack_grpc.jsonmap import to_json
 from server.batch.inputs import read_location
+from server.config import ServerConfig
 from server.documents import load_uri
 from server.embedded import EmbeddedServer
 from server.errors import InvalidArgument
@@ -263,6 +264,28 @@ def test_max_file_bytes_bounds_every_reader_of_file_uris(tmp_path):
 def test_max_file_bytes_must_be_positive(tmp_path):
     with pytest.raises(ValueError, match="max_file_bytes must be at least 1"):
         make_config(tmp_path, max_file_bytes=0)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("max_file_bytes: abc", "max_file_bytes: expected an integer, got 'abc'"),
+    ("gateway_render_cache_bytes: 1e9", "gateway_render_cache_bytes: expected an integer, got '1e9'"),
+    ("max_file_bytes: true", "max_file_bytes: expected an integer, got True"),
+    ("access_log: 1", "access_log: expected true or false, got 1"),
+    ("grace_period: soon", "grace_period: expected a number, got 'soon'"),
+])
+def test_a_setting_of_the_wrong_type_is_refused_naming_it(tmp_path, text, says):
+    path = tmp_path / "server.yaml"
+    path.write_text(text + "\n")
+    with pytest.raises(ValueError) as refused:
+        ServerConfig.load(path, {})
+    assert str(refused.value) == says
+
+
+def test_settings_of_the_right_type_load(tmp_path):
+    path = tmp_path / "server.yaml"
+    path.write_text("max_file_bytes: 1024\ngrace_period: 5\naccess_log: false\nhealth_port: 0\n")
+    config = ServerConfig.load(path, {})
+    assert (config.max_file_bytes, config.grace_period, config.access_log, config.health_port) == (1024, 5, False, 0)
 
 
 # ---------------------------------------------------------------- operations not built yet
