@@ -49,10 +49,8 @@ class Setup:
         config.write_text(yaml.safe_dump(settings))
         files = folder / "files"
         files.mkdir(exist_ok=True)
-        self.servers = [Cli(folder / f"{name}-{i}", [files], extra_args=("--config", str(config)))
-                        for i in range(replicas)]
-        for server in self.servers:
-            assert server.wait_ready(), server.log()
+        self.servers = Cli.start_together([folder / f"{name}-{i}" for i in range(replicas)], [files],
+                                          extra_args=("--config", str(config)))
         request = datasets_pb2.RegisterDatasetRequest(dataset_id="bench",
                                                       purpose=datasets_pb2.DATASET_PURPOSE_EVAL_QUESTION_ANSWER)
         request.source.rows.rows.extend(row(i) for i in range(100))

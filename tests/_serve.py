@@ -107,14 +107,31 @@ class Cli:
 
     @classmethod
     def start(cls, data_dir: Path, roots: list[Path], attempts: int = 3, extra_args: tuple[str, ...] = ()) -> Cli:
-        for _ in range(attempts):
-            server = cls(data_dir, roots, extra_args=extra_args)
-            if server.wait_ready():
-                return server
-            server.close()
-            if "address already in use" not in server.log().lower():
-                break
-        pytest.fail(f"serve exited with {server.proc.returncode} before it was ready:\n{server.log()}")
+        return cls.start_together([data_dir], roots, attempts, extra_args)[0]
+
+    @classmethod
+    def start_together(cls, data_dirs: list[Path], roots: list[Path], attempts: int = 3,
+                       extra_args: tuple[str, ...] = ()) -> list[Cli]:
+        """One server per data dir, started at once (each loads its models meanwhile), each
+        ready when this returns. One whose port was taken between its choice and its bind
+        (by another process, or as the ephemeral port of an outgoing connection) starts
+        again on other ports."""
+        servers = [cls(data_dir, roots, extra_args=extra_args) for data_dir in data_dirs]
+        try:
+            for i in range(len(servers)):
+                for attempt in range(attempts):
+                    if servers[i].wait_ready():
+                        break
+                    servers[i].close()
+                    if attempt == attempts - 1 or "address already in use" not in servers[i].log().lower():
+                        pytest.fail(f"serve exited with {servers[i].proc.returncode} before it was ready:\n"
+                                    f"{servers[i].log()}")
+                    servers[i] = cls(servers[i].data_dir, roots, extra_args=extra_args)
+        except BaseException:
+            for server in servers:
+                server.close()
+            raise
+        return servers
 
     def close(self) -> None:
         self.http.close()

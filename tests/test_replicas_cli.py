@@ -26,10 +26,8 @@ def test_two_replicas_share_datasets_sessions_and_jobs(postgres, tmp_path, tiny_
         "storage": "postgres", "postgres_dsn": postgres.new_database(), "job_lease_seconds": 3,
         "models": [{"id": "tiny-llama", "checkpoint": str(tiny_llm), "max_batch": 4}]}))
     # Both start at once (each loads the model), then each is waited for.
-    replicas = [Cli(tmp_path / name, [files], extra_args=("--config", str(config))) for name in ("a", "b")]
+    replicas = Cli.start_together([tmp_path / "a", tmp_path / "b"], [files], extra_args=("--config", str(config)))
     try:
-        for replica in replicas:
-            assert replica.wait_ready(), replica.log()
         a, b = Client(replicas[0], "rest", timeout=60), Client(replicas[1], "grpc", timeout=60)
 
         a.call(DATASETS + "RegisterDataset", {"dataset_id": "alternating", "purpose": "eval/question-answer",
